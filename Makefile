@@ -1,0 +1,74 @@
+# The course's human interface. `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# nbgrader runs alembic from PATH; the venv's tools come first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export JUPYTER_PLATFORM_DIRS := 1
+# Lab must not start a news or update check (no internet for many learners, and noisy).
+LAB_FLAGS := --ServerApp.root_dir=notebooks --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+ifeq ($(shell id -u),0)
+LAB_FLAGS += --allow-root
+endif
+SUBMISSIONS ?= submitted
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help setup lab test test-fast release outputs sync grade grade-demo bench lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv with the pinned requirements (idempotent)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m autograder.lab_settings $(VENV)
+	touch $@
+
+lab: setup ## open JupyterLab on the learner notebooks
+	$(BIN)/jupyter lab $(LAB_FLAGS)
+
+test: setup ## run every test (unit, notebooks under nbval, grading round trips, browser)
+	$(BIN)/python -m autograder.browser_setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
+	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
+
+test-fast: setup ## unit tests only (seconds)
+	$(BIN)/python -m pytest -m "not slow and not e2e" tests
+
+release: setup ## regenerate notebooks/ from solutions/ (never touches a gradebook)
+	$(BIN)/course release
+
+outputs: setup ## re-execute the solution notebooks from their .py scripts, storing fresh outputs
+	$(BIN)/course outputs
+
+sync: setup ## rebuild every solution .ipynb from its .py script without executing
+	$(BIN)/course outputs --no-execute
+
+grade: setup ## grade $(SUBMISSIONS)/ (folder or zip): gradebook, grades.csv, feedback/
+	$(BIN)/course grade --submissions $(SUBMISSIONS) --jobs $(JOBS)
+
+grade-demo: setup ## grade a built-in sample class in a scratch folder
+	$(BIN)/course grade-demo --jobs $(JOBS)
+
+bench: setup ## time stock nbgrader autograde against make grade on the sample class
+	$(BIN)/python -m autograder.bench --jobs $(JOBS)
+
+lock: ## re-resolve requirements.in into requirements.lock (needs the registry)
+	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
+	/tmp/course-lock/bin/pip install --quiet -r requirements.in
+	{ sed -n '1,3p' requirements.lock; /tmp/course-lock/bin/pip freeze | sed 's/+cpu//' \
+	  | grep -vE '^(rfc3987-syntax|lark)=='; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean: ## remove the venv and generated scratch files (never submissions or gradebooks)
+	rm -rf $(VENV) .pytest_cache tests/.artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

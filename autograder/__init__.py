@@ -1,0 +1,20 @@
+"""Checks, release and grading for the PyTorch course, as one flat API."""
+
+from .checks import check_function, check_module, check_tensor, check_that, check_value
+from .messages import message, use_catalogue
+from .outcomes import CheckFailed, Incorrect, NotAttempted
+from .paths import data_path
+
+__all__ = [
+    "CheckFailed",
+    "Incorrect",
+    "NotAttempted",
+    "check_function",
+    "check_module",
+    "check_tensor",
+    "check_that",
+    "check_value",
+    "data_path",
+    "message",
+    "use_catalogue",
+]

@@ -1,0 +1,1 @@
+"""Instructor-side grading: parallel, isolated, lossless (see README, "Grading")."""

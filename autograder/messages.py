@@ -1,0 +1,82 @@
+"""Every text a learner or instructor reads from a check, in one catalogue.
+
+A translated edition replaces this module's ``CATALOGUE`` (or calls
+:func:`use_catalogue`); the checks only ever refer to message keys.
+Templates use ``str.format`` fields; keys ending in ``_hidden`` are the
+variants used by hidden checks, which never reveal expected values.
+"""
+
+CATALOGUE = {
+    # outcome labels
+    "label_not_attempted": "Not attempted",
+    "label_incorrect": "Incorrect",
+    "label_correct": "Correct",
+    "label_hint": "Hint",
+    # not attempted
+    "not_defined": "{name} is not defined yet: write your answer in the cell above and run it.",
+    "not_implemented": (
+        "{name} still raises NotImplementedError: replace `raise NotImplementedError()` "
+        "in the cell above with your answer, then run that cell and this one again."
+    ),
+    # what was found vs. expected
+    "not_a_tensor": "{name} is a {found}; a torch.Tensor was expected.",
+    "not_callable": "{name} is a {found}; a function was expected.",
+    "not_a_module": "{name} is a {found}; an instance of a torch.nn.Module subclass was expected.",
+    "shape": "{name} has shape {found}; expected shape {expected}.",
+    "shape_hidden": "{name} has shape {found}, which is not the shape this check expects.",
+    "dtype": "{name} has dtype {found}; expected dtype {expected}.",
+    "dtype_hidden": "{name} has dtype {found}, which is not the dtype this check expects.",
+    "device": "{name} is on device {found}; expected it on {expected}.",
+    "requires_grad_true": "{name} has requires_grad=False; autograd must track it (requires_grad=True).",
+    "requires_grad_false": "{name} has requires_grad=True; it should not be tracked by autograd.",
+    "grad_fn_missing": "{name} has no grad_fn: it was not produced by an operation autograd recorded.",
+    "grad_fn_unexpected": "{name} has grad_fn={found}; a tensor outside the autograd graph was expected.",
+    "grad_fn_wrong": "{name} has grad_fn={found}; expected a {expected}.",
+    "values": "{name} has the right shape and dtype, but not the expected values: the first difference is at index {index}, which holds {found}.",
+    "value": "{name} is {found!r}, which is not the expected answer.",
+    "type": "{name} is a {found}; expected a {expected}.",
+    "not_filled": "{name} should hold {expected} everywhere; at index {index} it holds {found}.",
+    "result_of": "the result of {call}",
+    "raised": "calling {call} raised {error}.",
+    "mutated": "calling {call} changed its argument {arg} in place.",
+    "param_count": "{name} has {found} trainable parameters; expected {expected}.",
+    "param_count_hidden": "{name} has {found} trainable parameters, which is not the expected number.",
+    "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
+    "condition": "{name}: {problem}",
+    # hints: likely causes
+    "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
+    "hint_missing_batch": "one leading dimension is missing: torch.nn layers expect a batch, try .unsqueeze(0).",
+    "hint_extra_dim": "there is an extra dimension of size 1: .squeeze() or .view() can remove it.",
+    "hint_same_numel": "the number of elements is right: .view() or .reshape() can change the shape.",
+    "hint_dtype_arg": "most tensor factories (torch.zeros, torch.ones, new_ones, ...) take a dtype= argument.",
+    "hint_float_vs_double": "torch.float is float32 and torch.double is float64; NumPy arrays default to float64.",
+    "hint_to_device": "move it with .to(device).",
+    "hint_requires_grad_true": "create it with requires_grad=True, or call .requires_grad_() on it.",
+    "hint_requires_grad_false": "use .detach(), or compute it inside `with torch.no_grad():`.",
+    "hint_no_grad_fn": "was it computed inside torch.no_grad(), or from a detached tensor?",
+    "hint_twice": "every value is exactly twice the expected one: did gradients accumulate over two backward() calls without zeroing .grad?",
+    "hint_negated": "every value has the opposite sign: is a subtraction the wrong way round?",
+    "hint_in_place": "methods ending in an underscore (add_, mul_, zero_) change a tensor in place; use the version without the underscore, or work on a .clone().",
+    "hint_item": ".item() turns a one-element tensor into a Python number.",
+    # correct
+    "correct": "{name}: {summary}. Well done.",
+    "summary_tensor": "a tensor of shape {shape}, dtype {dtype}",
+    "summary_function": "returns the expected results on {count} input(s)",
+    "summary_module": "a module with {count} trainable parameters",
+    "summary_value": "{value!r}",
+    "summary_ok": "looks right",
+}
+
+
+def message(key, **fields):
+    """Return the catalogue text for ``key`` filled with ``fields``."""
+    return CATALOGUE[key].format(**fields)
+
+
+def use_catalogue(catalogue):
+    """Replace the active messages, e.g. with a translated catalogue."""
+    missing = set(CATALOGUE) - set(catalogue)
+    if missing:
+        raise ValueError(f"catalogue lacks keys: {sorted(missing)}")
+    CATALOGUE.clear()
+    CATALOGUE.update(catalogue)

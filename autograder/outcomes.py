@@ -1,0 +1,51 @@
+"""The three outcomes of a check and how they render.
+
+Failing outcomes are ``AssertionError`` subclasses, so nbgrader scores the
+cell 0. They define ``_render_traceback_`` so that IPython shows a few clear
+lines instead of a traceback; ``str()`` gives the same text for plain output.
+"""
+
+from .messages import message
+
+_RED, _YELLOW, _GREEN, _RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[0m"
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass. ``problem`` says what is wrong, ``hint`` a likely cause."""
+
+    label_key = "label_incorrect"
+    colour = _RED
+
+    def __init__(self, problem, hint=None):
+        self.problem = problem
+        self.hint = hint
+        super().__init__(self._text())
+
+    def _lines(self):
+        lines = [f"{message(self.label_key)}: {self.problem}"]
+        if self.hint:
+            lines.append(f"{message('label_hint')}: {self.hint}")
+        return lines
+
+    def _text(self):
+        return "\n".join(self._lines())
+
+    def _render_traceback_(self):
+        first, *rest = self._lines()
+        return [f"{self.colour}{first}{_RESET}", *rest]
+
+
+class NotAttempted(CheckFailed):
+    """The answer is still missing: undefined, or still raising NotImplementedError."""
+
+    label_key = "label_not_attempted"
+    colour = _YELLOW
+
+
+class Incorrect(CheckFailed):
+    """The answer is there but wrong."""
+
+
+def report_correct(name, summary):
+    """Print the one confirming line of a passed check."""
+    print(f"{message('label_correct')}: {message('correct', name=name, summary=summary)}")

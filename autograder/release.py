@@ -1,0 +1,80 @@
+"""Generate the learner notebooks (``notebooks/``) from ``solutions/`` with nbgrader.
+
+nbgrader runs in a scratch copy of the course with ``--no-db``: a live
+gradebook is never opened, and ``generate_assignment --force`` (which deletes
+its release folder before it can fail) only ever deletes scratch files.
+``notebooks/`` is replaced chapter by chapter only after generation succeeded.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .authoring import read
+from .notebooks import chapter_notebook, chapters, normalise, write_notebook
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate the learner notebooks; nothing was changed."""
+
+
+def _copy_sources(source_root, scratch_source, only):
+    for folder in chapters(source_root):
+        if only and folder.name not in only:
+            continue
+        shutil.copytree(folder, scratch_source / folder.name,
+                        ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
+
+
+def _nbgrader(args, cwd):
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def generate(course_root, out_dir, *, only=None):
+    """Generate learner editions of the chapters into ``out_dir`` (a new folder); return it."""
+    course_root = Path(course_root).resolve()
+    out_dir = Path(out_dir)
+    scratch = Path(tempfile.mkdtemp(prefix="course-release-"))
+    try:
+        shutil.copy(course_root / "nbgrader_config.py", scratch)
+        _copy_sources(course_root / "solutions", scratch / "solutions", only)
+        for folder in chapters(scratch / "solutions"):
+            result = _nbgrader(["generate_assignment", folder.name, "--no-db", "--force"], scratch)
+            if result.returncode != 0:
+                raise ReleaseError(f"nbgrader generate_assignment {folder.name} failed:\n"
+                                   f"{result.stdout}\n{result.stderr}")
+        for folder in chapters(scratch / "notebooks"):
+            notebook = chapter_notebook(folder)
+            write_notebook(normalise(read(notebook)), notebook)
+        shutil.copytree(scratch / "notebooks", out_dir, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out_dir
+
+
+def release(course_root=".", *, only=None):
+    """Regenerate ``notebooks/`` from ``solutions/``; return the chapter folders written."""
+    course_root = Path(course_root).resolve()
+    target_root = course_root / "notebooks"
+    target_root.mkdir(exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=".release-", dir=target_root))
+    written = []
+    try:
+        generate(course_root, staged, only=only)
+        for folder in chapters(staged):
+            destination = target_root / folder.name
+            backup = target_root / f".{folder.name}.previous"
+            if destination.exists():
+                destination.rename(backup)
+            folder.rename(destination)
+            shutil.rmtree(backup, ignore_errors=True)
+            written.append(destination)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    return written
