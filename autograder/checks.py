@@ -68,7 +68,10 @@ def _lookup(name, namespace):
 
 
 def _type_name(value):
-    return type(value).__qualname__ if not _isinstance(value, _Tensor) else "torch.Tensor"
+    if _isinstance(value, _Tensor):
+        return "torch.Tensor"
+    kind = type(value)
+    return f"torch.{kind.__qualname__}" if kind.__module__.startswith("torch") else kind.__qualname__
 
 
 def _shape(size):

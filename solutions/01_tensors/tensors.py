@@ -35,7 +35,8 @@ from autograder import check_function, check_tensor, check_that, check_value
 # writing to it.
 
 # %%
-# NBVAL_IGNORE_OUTPUT: uninitialised memory differs from run to run
+# NBVAL_IGNORE_OUTPUT
+# why: uninitialised memory holds different bytes on every run
 x = torch.empty(5, 3)
 print(x)
 

@@ -1,0 +1,73 @@
+"""Helpers for tests that work on the course's chapters (not a test module)."""
+
+import copy
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.notebooks import chapter_notebook, chapters
+
+REPO = Path(__file__).resolve().parent.parent
+CHAPTERS = [folder.name for folder in chapters(REPO / "solutions")]
+
+
+def solution_path(chapter):
+    return chapter_notebook(REPO / "solutions" / chapter)
+
+
+def release_path(chapter):
+    return chapter_notebook(REPO / "notebooks" / chapter)
+
+
+def read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def wrong_answers(chapter):
+    """The chapter's WRONG_ANSWERS: answer grade_id -> [(source, expected message part), ...]."""
+    path = REPO / "tests" / "wrong_answers" / f"{chapter}.py"
+    return runpy.run_path(str(path))["WRONG_ANSWERS"] if path.exists() else {}
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def answer_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+def check_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def with_answers(nb, answers):
+    """A copy of ``nb`` whose answer cells named in ``answers`` (grade_id -> source) are replaced."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
+def nbgrader(args, cwd):
+    """Run nbgrader from this venv (it needs alembic on PATH); return the CompletedProcess."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def scratch_course(tmp_path, chapter):
+    """A throwaway nbgrader course holding one chapter's source notebook and data."""
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copytree(REPO / "solutions" / chapter, course / "solutions" / chapter,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
+    return course

@@ -1,0 +1,61 @@
+"""The repository's promises to a new user: one lock, idempotent setup, discoverable targets."""
+
+import json
+import re
+import subprocess
+
+from autograder.lab_settings import install
+from autograder.paths import data_path
+
+import pytest
+
+
+def test_make_help_is_the_default_and_lists_every_target(repo):
+    out = subprocess.run(["make", "--no-print-directory"], cwd=repo, capture_output=True, text=True).stdout
+    for target in ("setup", "lab", "test", "release", "outputs", "grade", "grade-demo", "bench", "clean"):
+        assert re.search(rf"make {re.escape(target)}\s+\S", out), f"`make help` does not describe {target}"
+
+
+def test_setup_is_idempotent(repo):
+    # `make -q` exits 0 only when the target is up to date: a second `make setup` would do nothing.
+    assert subprocess.run(["make", "-q", ".venv/.installed"], cwd=repo).returncode == 0
+
+
+def test_the_lock_pins_every_package_and_torch_exactly(repo):
+    lines = [l for l in (repo / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[^=\s]+", l) for l in lines), "unpinned line in the lock"
+    assert "torch==2.13.0" in lines
+    names = {l.split("==")[0].lower() for l in lines}
+    for needed in ("jupyterlab", "nbgrader", "nbval", "matplotlib", "pytest", "jupytext", "numpy"):
+        assert needed in names
+
+
+def test_conda_environment_installs_the_same_lock(repo):
+    text = (repo / "environment.yml").read_text()
+    assert "-r requirements.lock" in text
+    assert not re.search(r"==\d", text), "environment.yml must not pin versions of its own"
+
+
+def test_ci_runs_make_test_and_nothing_else(repo):
+    commands = [l.strip() for l in (repo / ".ci" / "run").read_text().splitlines()
+                if l.strip() and not l.strip().startswith("#")]
+    assert "make test" in commands
+    assert all(c == "make test" or c.startswith(("set ", "cd ")) for c in commands), commands
+
+
+def test_readme_opens_with_the_two_commands(repo):
+    head = "\n".join((repo / "README.md").read_text().splitlines()[:40])
+    assert "make lab" in head and "make test" in head
+
+
+def test_lab_overrides_switch_off_the_news_popup(tmp_path):
+    written = json.loads(install(tmp_path).read_text())
+    assert written["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_data_path_finds_course_files_and_honours_the_grading_override(tmp_path, monkeypatch):
+    (tmp_path / "thing.npz").write_bytes(b"x")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    assert data_path("thing.npz") == tmp_path / "thing.npz"
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        data_path("missing.npz")
