@@ -252,13 +252,20 @@ def _fresh(value):
 def _describe(args, hidden):
     if hidden:
         return ", ".join("…" for _ in args)
-    parts = []
-    for arg in args:
-        if _isinstance(arg, _Tensor):
-            parts.append(repr(arg.detach().cpu().tolist()) if arg.numel() <= 6 else f"<tensor of shape {_shape(arg.shape)}>")
-        else:
-            parts.append(repr(arg))
-    return ", ".join(parts)
+    return ", ".join(_describe_one(arg) for arg in args)
+
+
+def _describe_one(arg):
+    if _isinstance(arg, _Tensor):
+        if arg.numel() > 6:
+            return f"<tensor of shape {_shape(arg.shape)}>"
+        values = arg.detach().cpu()
+        if values.dtype.is_floating_point:
+            values = values.double().round(decimals=4)
+        return f"tensor({values.tolist()})"
+    if _callable(arg):
+        return getattr(arg, "__name__", type(arg).__name__)
+    return repr(arg)
 
 
 def _call(name, function, args, hidden):
@@ -276,14 +283,15 @@ def _check_not_mutated(call, args, snapshots):
         if snap is None:
             continue
         values, requires_grad, grad = snap
-        changed = (
-            arg.shape != values.shape
-            or not _equal(arg.detach(), values)
-            or arg.requires_grad != requires_grad
-            or (grad is None) != (arg.grad is None)
-        )
-        if changed:
-            raise Incorrect(message("mutated", call=call, arg=f"#{position + 1}"), message("hint_in_place"))
+        if arg.shape != values.shape or not _equal(arg.detach(), values):
+            hint = "hint_in_place"
+        elif arg.requires_grad != requires_grad:
+            hint = "hint_mutated_requires_grad"
+        elif (grad is None) != (arg.grad is None) or (grad is not None and not _equal(grad, arg.grad)):
+            hint = "hint_mutated_grad"
+        else:
+            continue
+        raise Incorrect(message("mutated", call=call, arg=f"#{position + 1}"), message(hint))
 
 
 def check_function(name, cases, *, hidden=False, check_mutation=True, namespace=None):

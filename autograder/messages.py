@@ -57,6 +57,8 @@ CATALOGUE = {
     "hint_twice": "every value is exactly twice the expected one: did gradients accumulate over two backward() calls without zeroing .grad?",
     "hint_negated": "every value has the opposite sign: is a subtraction the wrong way round?",
     "hint_in_place": "methods ending in an underscore (add_, mul_, zero_) change a tensor in place; use the version without the underscore, or work on a .clone().",
+    "hint_mutated_requires_grad": "requires_grad_() switched tracking on for the caller's own tensor; track a copy instead (x.detach().clone().requires_grad_()).",
+    "hint_mutated_grad": "backward() left a .grad on the caller's own tensor; compute the gradient on a copy that you track instead.",
     "hint_item": ".item() turns a one-element tensor into a Python number.",
     # correct
     "correct": "{name}: {summary}. Well done.",

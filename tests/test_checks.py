@@ -210,7 +210,7 @@ def test_function_crash_is_reported_as_incorrect_with_the_error():
 def test_function_wrong_result_names_the_call_but_hidden_hides_inputs():
     f = {"f": lambda x: x + 1}
     fails(Incorrect, lambda: check_function("f", [((torch.tensor([1.0]),), torch.tensor([3.0]))], namespace=f),
-          "the result of f([1.0])")
+          "the result of f(tensor([1.0]))")
     error = fails(Incorrect, lambda: check_function("f", [((torch.tensor([1.0]),), torch.tensor([3.0]))],
                                                     hidden=True, namespace=f))
     assert "[1.0]" not in str(error)
@@ -268,3 +268,24 @@ def test_every_message_comes_from_the_catalogue_and_can_be_replaced():
 def test_a_catalogue_missing_keys_is_refused():
     with pytest.raises(ValueError, match="lacks keys"):
         use_catalogue({"correct": "ok"})
+
+
+def test_mutation_hints_name_what_changed():
+    def tracks_input(x):
+        return x.requires_grad_(True) * 1
+    fails(Incorrect, lambda: check_function("f", [((torch.tensor([3.0]),), torch.tensor([3.0]))],
+                                            check_mutation=True, namespace={"f": tracks_input}),
+          "switched tracking on")
+
+    def grad_left_behind(x):
+        y = (x * x).sum()
+        y.backward()
+        return x.grad.clone()
+    fails(Incorrect, lambda: check_function("f", [((torch.tensor([3.0], requires_grad=True),), torch.tensor([6.0]))],
+                                            namespace={"f": grad_left_behind}), "left a .grad")
+
+
+def test_calls_are_described_readably():
+    error = fails(Incorrect, lambda: check_function("f", [((torch.tensor([0.1]), abs), 0.0)],
+                                                    namespace={"f": lambda x, g: 1.0}))
+    assert "f(tensor([0.1]), abs)" in str(error)
