@@ -61,7 +61,7 @@ grade-demo: setup ## grade a built-in sample class in a scratch folder
 	$(BIN)/course grade-demo --jobs $(JOBS)
 
 bench: setup ## time stock nbgrader autograde against make grade on the sample class
-	$(BIN)/python -m autograder.bench --jobs $(JOBS)
+	$(BIN)/python -m autograder.bench --jobs $(JOBS) $(BENCH_ARGS)
 
 lock: ## re-resolve requirements.in into requirements.lock (needs the registry)
 	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
