@@ -28,6 +28,7 @@ _randn = torch.randn
 _isinstance = isinstance
 _callable = callable
 
+_PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 _UNSET = object()
 
 # (rtol, atol) per dtype, close to torch.testing's defaults.
@@ -137,6 +138,8 @@ def _compare_tensor(label, found, expected=None, *, shape=None, dtype=None, devi
     """Raise Incorrect for the first property of ``found`` that is wrong."""
     if not _isinstance(found, _Tensor):
         raise Incorrect(message("not_a_tensor", name=label, found=_type_name(found)))
+    if type(found) not in _PLAIN_TENSOR_TYPES:  # a subclass could lie about its values via __torch_function__
+        raise Incorrect(message("not_a_tensor", name=label, found=type(found).__name__))
     if expected is not None and not _isinstance(expected, _Tensor):
         expected = _as_tensor(expected)
     if expected is not None:

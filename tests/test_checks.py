@@ -289,3 +289,14 @@ def test_calls_are_described_readably():
     error = fails(Incorrect, lambda: check_function("f", [((torch.tensor([0.1]), abs), 0.0)],
                                                     namespace={"f": lambda x, g: 1.0}))
     assert "f(tensor([0.1]), abs)" in str(error)
+
+
+def test_tensor_subclasses_cannot_lie_about_their_values():
+    class Liar(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            return torch.ones(2, dtype=torch.bool) if func is torch.isclose else super().__torch_function__(
+                func, types, args, kwargs or {})
+    liar = torch.tensor([9.0, 9.0]).as_subclass(Liar)
+    fails(Incorrect, lambda: check_tensor("x", torch.tensor([1.0, 2.0]), namespace={"x": liar}), "x is a Liar")
+    check_tensor("p", shape=(2,), namespace={"p": torch.nn.Parameter(torch.zeros(2))})
