@@ -1,0 +1,143 @@
+"""``make bench``: stock ``nbgrader autograde`` against ``course grade`` on one sample class.
+
+Both run in this one process's session, on this machine, one after the other,
+on the same submissions (the demo class without its corrupt and infinite-loop
+learners, which stock nbgrader cannot grade meaningfully, repeated ``--copies``
+times). The scores must be identical; the script prints submissions per minute
+for both, their ratio, and where ``course grade``'s time per submission goes.
+
+    .venv/bin/python -m autograder.bench --jobs 2 [--copies 2] [--chapter 01_tensors]
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .grading.course import find_chapters
+from .grading.demo import build
+from .grading.pipeline import grade
+from .paths import REPO_ROOT
+
+STOCK_CONFIG = """\
+c = get_config()
+c.CourseDirectory.course_id = "bench"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.Execute.timeout = 60
+"""
+
+
+def _env():
+    bin_dir = str(Path(sys.executable).parent)
+    return dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
+                COURSE_DATA_DIR=str(REPO_ROOT / "data"), JUPYTER_PLATFORM_DIRS="1")
+
+
+def _nbgrader(args, cwd):
+    result = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=cwd, env=_env(),
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+
+
+def stock(chapters, submitted, work):
+    """Grade with stock nbgrader; return (seconds, {(learner, chapter): score})."""
+    from nbgrader.api import Gradebook
+
+    course = work / "stock"
+    (course / "source").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(STOCK_CONFIG)
+    for chapter in chapters:
+        (course / "source" / chapter.name).mkdir()
+        shutil.copy(chapter.source_path, course / "source" / chapter.name)
+        _nbgrader(["generate_assignment", chapter.name, "--force"], course)
+    shutil.copytree(submitted, course / "submitted")
+    t0 = time.perf_counter()
+    for chapter in chapters:   # one command per chapter, as an instructor would run it
+        _nbgrader(["autograde", chapter.name, "--force"], course)
+    seconds = time.perf_counter() - t0
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for chapter in chapters:
+            for sub in gb.find_assignment(chapter.name).submissions:
+                scores[(sub.student.id, chapter.name)] = float(sub.score)
+    return seconds, scores
+
+
+def ours(submitted, work, jobs, chapters):
+    cpu0 = time.process_time()
+    child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    report = grade(REPO_ROOT, submitted, out_dir=work / "ours", jobs=jobs, progress=False,
+                   chapters=[c.name for c in chapters])
+    seconds = time.perf_counter() - t0
+    grader_cpu = time.process_time() - cpu0
+    scores = {(r.learner, r.chapter): r.score for r in report.rows}
+    return seconds, scores, report, grader_cpu
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--copies", type=int, default=2, help="repeat the sample class (default 2)")
+    parser.add_argument("--chapter", action="append", help="only these chapters (default: all released)")
+    parser.add_argument("--keep", help="keep the work folder here")
+    args = parser.parse_args(argv)
+
+    chapters = find_chapters(REPO_ROOT, only=args.chapter)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="course-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        submitted = work / "submitted"
+        learners = build(REPO_ROOT, submitted, bench=True, copies=args.copies, chapters=args.chapter)
+        n = len(learners) * len(chapters)
+        print(f"sample class: {len(learners)} learners x {len(chapters)} chapters = {n} submissions "
+              f"({', '.join(c.name for c in chapters)}); {os.cpu_count()} cores, --jobs {args.jobs}")
+        print("stock nbgrader autograde ...", flush=True)
+        stock_s, stock_scores = stock(chapters, submitted, work)
+        print("course grade ...", flush=True)
+        ours_s, our_scores, report, grader_cpu = ours(submitted, work, args.jobs, chapters)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    mismatches = sorted(k for k in set(stock_scores) | set(our_scores)
+                        if stock_scores.get(k) != our_scores.get(k))
+    rate_stock, rate_ours = 60 * n / stock_s, 60 * n / ours_s
+    print()
+    print(f"{'':24} {'seconds':>8} {'subs/min':>9}")
+    print(f"{'stock nbgrader autograde':24} {stock_s:8.1f} {rate_stock:9.1f}")
+    print(f"{'course grade':24} {ours_s:8.1f} {rate_ours:9.1f}")
+    print(f"speed-up: {rate_ours / rate_stock:.2f}x (target >= 1.8x on 2 cores)")
+
+    timed = report.executed()
+    mean = lambda key: sum(r.timing[key] for r in timed) / max(1, len(timed))  # noqa: E731
+    exec_s = mean("exec_s")
+    core_s = ours_s * report.jobs / n
+    print()
+    print(f"per submission (course grade, mean of {len(timed)}):")
+    print(f"  executing the cells           {exec_s:6.2f} s")
+    print(f"  kernel start + imports        {mean('kernel_s'):6.2f} s  (pre-warmed: overlaps other work)")
+    print(f"  waiting for a warm kernel     {mean('wait_s'):6.2f} s")
+    print(f"  scoring (nbgrader, gradebook) {mean('score_s'):6.2f} s")
+    print(f"  feedback HTML                 {mean('feedback_s'):6.2f} s")
+    print(f"  grading-process CPU           {grader_cpu / n:6.2f} s  (restore, scoring, feedback, messages)")
+    print(f"  worker-seconds per submission {core_s:6.2f} s  -> overhead beyond cells {core_s - exec_s:6.2f} s")
+    print(f"  stock: seconds per submission {stock_s / n:6.2f} s  -> overhead beyond cells "
+          f"{stock_s / n - exec_s:6.2f} s (same cells, one at a time)")
+    if mismatches:
+        print(f"\nSCORES DIFFER for {len(mismatches)} submissions:")
+        for key in mismatches:
+            print(f"  {key}: stock {stock_scores.get(key)}, course grade {our_scores.get(key)}")
+        return 1
+    print(f"\nscores identical for all {n} submissions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

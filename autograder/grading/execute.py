@@ -1,0 +1,263 @@
+"""Executing submissions in parallel, one fresh kernel and scratch folder each.
+
+The grading process drives every kernel from one asyncio loop (the kernels are
+the parallel workers: at most ``jobs`` execute at once). While they execute,
+up to ``prewarm`` further kernels are started and import the course's heavy
+modules, so a submission starts on a warm kernel. Every kernel serves exactly
+one submission; afterwards its process group is killed and its scratch folder
+removed. Kernels are launched through ``sandbox.wrap_kernel_command`` with ipc
+transport (connection file and sockets inside the scratch folder).
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import sandbox
+
+WARMUP = """\
+import numpy, torch, matplotlib
+import matplotlib.pyplot
+import autograder
+"""
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+               "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
+
+
+class _KernelManager(AsyncKernelManager):
+    """A kernel manager whose command goes through the sandbox."""
+
+    def __init__(self, *, scratch_dir, limits, **kwargs):
+        super().__init__(**kwargs)
+        self._scratch_dir = scratch_dir
+        self._limits = limits
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = sandbox.wrap_kernel_command(list(KERNEL_ARGV), scratch_dir=str(self._scratch_dir),
+                                           limits=self._limits)
+        return [a.replace("{connection_file}", self.connection_file) for a in argv]
+
+
+@dataclass
+class Kernel:
+    km: object
+    kc: object
+    scratch: Path
+    started_s: float            # seconds to start and warm up
+
+
+@dataclass
+class Outcome:
+    """What happened when a notebook ran."""
+
+    nb: object
+    status: str = "graded"      # graded | timeout | crashed
+    reason: str = ""
+    stopped_at: int | None = None   # index of the cell that did not finish
+    exec_s: float = 0.0         # wall time executing cells
+    kernel_s: float = 0.0       # start + warm-up of its kernel (mostly hidden by pre-warming)
+    wait_s: float = 0.0         # time waiting for a warm kernel
+    stats: dict = field(default_factory=dict)
+
+
+class OutputLimit(Exception):
+    pass
+
+
+class _Client(NotebookClient):
+    """nbclient with an output-size limit for the whole submission."""
+
+    def __init__(self, nb, *, output_bytes, **kwargs):
+        super().__init__(nb, **kwargs)
+        self._budget = output_bytes
+        self.output_exceeded = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.output_exceeded:
+            return None
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
+            + sum(len(str(line)) for line in content.get("traceback", []))
+        self._budget -= size
+        if self._budget < 0:
+            self.output_exceeded = True
+            asyncio.ensure_future(self.km.interrupt_kernel())
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def kernel_env(data_dir, scratch):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JPY_", "JUPYTER_TOKEN", "KERNEL_"))}
+    env.update(COURSE_DATA_DIR=str(data_dir), MPLBACKEND="module://matplotlib_inline.backend_inline",
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
+               IPYTHONDIR=str(scratch / ".ipython"), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return env
+
+
+async def start_kernel(*, scratch_root, data_dir, limits, warm=True):
+    """A started, warmed-up kernel in a fresh scratch folder."""
+    t0 = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix="s", dir=scratch_root))
+    km = _KernelManager(scratch_dir=scratch, limits=limits, transport="ipc", ip=str(scratch / "k"),
+                        connection_file=str(scratch / "kernel.json"))
+    kc = None
+    try:
+        with open(Path(scratch_root) / f"{scratch.name}.log", "wb") as log:
+            await km.start_kernel(cwd=str(scratch), env=kernel_env(data_dir, scratch),
+                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=120)
+        if warm:
+            msg_id = kc.execute(WARMUP, silent=True, store_history=False)
+            while True:
+                reply = await kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+    except BaseException as error:
+        await stop_kernel(Kernel(km, kc, scratch, 0.0))
+        log = Path(scratch_root) / f"{scratch.name}.log"
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+        if tail and isinstance(error, Exception):
+            raise RuntimeError(f"{error} ({tail[0][:200]})") from error
+        raise
+    return Kernel(km, kc, scratch, time.perf_counter() - t0)
+
+
+async def stop_kernel(kernel):
+    """Kill the kernel's process group and remove its scratch folder."""
+    try:
+        if kernel.kc is not None:
+            kernel.kc.stop_channels()
+        pid = getattr(kernel.km.provisioner, "pid", None) if kernel.km.provisioner else None
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if kernel.km.has_kernel:
+            await kernel.km.shutdown_kernel(now=True)
+    except Exception:
+        pass
+    finally:
+        shutil.rmtree(kernel.scratch, ignore_errors=True)
+
+
+async def execute(kernel, nb, *, limits, files=()):
+    """Run ``nb`` (in place) on ``kernel``; stop at the first limit reached."""
+    for src in files:
+        dest = kernel.scratch / src.name
+        if src.is_file() and not dest.exists():
+            shutil.copy(src, dest)
+    deadline = time.monotonic() + limits.submission_timeout_s
+
+    def timeout_for(cell):
+        return max(0.5, min(limits.cell_timeout_s, deadline - time.monotonic()))
+
+    client = _Client(nb, km=kernel.km, output_bytes=limits.output_bytes, allow_errors=True,
+                     timeout_func=timeout_for, interrupt_on_timeout=False, record_timing=False,
+                     iopub_timeout=2, raise_on_iopub_timeout=False, store_widget_state=False)
+    client.kc = kernel.kc
+    client.reset_execution_trackers()
+    outcome = Outcome(nb)
+    t0 = time.perf_counter()
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        count += 1
+        started = time.monotonic()
+        try:
+            await client.async_execute_cell(cell, index, execution_count=count)
+        except CellTimeoutError:
+            outcome.status, outcome.stopped_at = "timeout", index
+            if time.monotonic() >= deadline - 0.01 or deadline - started < limits.cell_timeout_s:
+                outcome.reason = (f"stopped at cell {index}: the whole submission ran past "
+                                  f"{limits.submission_timeout_s:g} s")
+            else:
+                outcome.reason = f"stopped at cell {index}: it ran past {limits.cell_timeout_s:g} s"
+            break
+        except DeadKernelError:
+            outcome.status, outcome.stopped_at = "crashed", index
+            outcome.reason = f"the kernel died in cell {index} (memory or process limit, or exit)"
+            break
+        if client.output_exceeded:
+            outcome.status, outcome.stopped_at = "crashed", index
+            outcome.reason = f"stopped at cell {index}: output exceeded {limits.output_bytes} bytes"
+            break
+    outcome.exec_s = time.perf_counter() - t0
+    return outcome
+
+
+async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execute_one, on_done):
+    """Execute ``items`` with at most ``jobs`` at once, kernels pre-warmed ahead.
+
+    ``execute_one(kernel, item) -> Outcome`` runs one; ``on_done(item, outcome_or_exception)``
+    is called in the grading process as each finishes.
+    """
+    items = list(items)
+    if not items:
+        return
+    ready = asyncio.Queue()
+    live = asyncio.Semaphore(jobs + prewarm)
+    to_start = len(items)
+    lock = asyncio.Lock()
+
+    async def producer():
+        nonlocal to_start
+        while True:
+            async with lock:
+                if to_start == 0:
+                    return
+                to_start -= 1
+            await live.acquire()
+            try:
+                kernel = await start_kernel(scratch_root=scratch_root, data_dir=data_dir, limits=limits)
+            except Exception as error:   # reported on the submission that would have used it
+                live.release()
+                kernel = error
+            await ready.put(kernel)
+
+    pending = list(reversed(items))
+
+    async def worker():
+        while pending:
+            item = pending.pop()
+            t0 = time.perf_counter()
+            kernel = await ready.get()
+            waited = time.perf_counter() - t0
+            if isinstance(kernel, Exception):
+                on_done(item, kernel)
+                continue
+            try:
+                outcome = await execute_one(kernel, item)
+                outcome.kernel_s, outcome.wait_s = kernel.started_s, waited
+            except Exception as error:
+                outcome = error
+            finally:
+                await stop_kernel(kernel)
+                live.release()
+            on_done(item, outcome)
+
+    producers = [asyncio.ensure_future(producer()) for _ in range(max(1, min(jobs, len(items))))]
+    try:
+        await asyncio.gather(*(worker() for _ in range(min(jobs, len(items)))))
+    finally:
+        for task in producers:
+            task.cancel()
+        while not ready.empty():
+            kernel = ready.get_nowait()
+            if isinstance(kernel, Kernel):
+                await stop_kernel(kernel)

@@ -1,0 +1,232 @@
+"""``grade()``: submissions in, gradebook + grades.csv + feedback out.
+
+1. find the course's released chapters and record them in the gradebook
+   (``out_dir/gradebook.db``, nbgrader's schema, via ``SaveCells``);
+2. collect submissions (folder or LMS zip); read each one, restore its test and
+   read-only cells, add the tamper-detection cells; unreadable ones are reported;
+3. execute them in parallel on pre-warmed sandboxed kernels (``execute``);
+4. in this process only: verify tampering, score with nbgrader, write feedback;
+5. write ``grades.csv`` for every learner in the gradebook and a status file.
+
+Nothing is deleted: a submission that fails keeps its previous gradebook rows and
+feedback, and the statuses of learners not graded in this run are kept.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import sandbox, tamper
+from .collect import collect
+from .course import find_chapters, register
+from .execute import execute, run_all
+from .restore import Unreadable, read_submission, restore
+from .score import Feedback, csv_text, grades_table, mark_tampered, mark_unfinished, save_grades, \
+    write_atomic
+
+STATUS_FILE = "grading-status.json"
+STATUSES = ("graded", "timeout", "crashed", "unreadable", "tampered", "missing")
+
+
+@dataclass
+class Row:
+    learner: str
+    chapter: str
+    score: float | None
+    max_score: float
+    status: str
+    reasons: list = field(default_factory=list)
+    timing: dict = field(default_factory=dict)
+
+
+@dataclass
+class GradeReport:
+    rows: list
+    out_dir: Path
+    csv_path: Path
+    wall_s: float = 0.0
+    jobs: int = 1
+    protections: list = field(default_factory=list)
+
+    def row(self, learner, chapter):
+        return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
+
+    def executed(self):
+        return [r for r in self.rows if r.timing]
+
+
+@dataclass
+class _Job:
+    submission: object
+    chapter: object
+    nb: object
+    token: object
+    notes: list
+
+
+def _progress(total_learners, jobs_by_learner):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total_learners, unit="learner", desc="grading", file=sys.stderr,
+                disable=None, dynamic_ncols=True, leave=True)
+
+
+def _venv_tools_on_path():
+    """nbgrader creates a new gradebook by running ``alembic`` from PATH: make it this venv's."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
+          prewarm=None, feedback=True, progress=True):
+    """Grade ``submissions`` (folder or zip) against the course at ``course_root``."""
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
+    started = time.perf_counter()
+    course_root = Path(course_root).resolve()
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    limits = limits or sandbox.Limits()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    prewarm = jobs if prewarm is None else prewarm
+    db_url = f"sqlite:///{out_dir / 'gradebook.db'}"
+    _venv_tools_on_path()
+
+    all_chapters = find_chapters(course_root)
+    if not all_chapters:
+        raise FileNotFoundError(f"{course_root}: no released chapters (notebooks/NN_topic/) with solutions")
+    unknown = set(chapters or ()) - {c.name for c in all_chapters}
+    if unknown:
+        raise ValueError(f"unknown chapter(s): {', '.join(sorted(unknown))}")
+    selected = [c for c in all_chapters if not chapters or c.name in chapters]
+    register(all_chapters, db_url)
+
+    work = out_dir / ".work"
+    work.mkdir(exist_ok=True)
+    found = collect(submissions, all_chapters, work)
+    if learners:
+        found = [s for s in found if s.learner in learners]
+    found = [s for s in found if s.chapter in {c.name for c in selected}]
+    by_name = {c.name: c for c in all_chapters}
+
+    rows, jobs_list = [], []
+    for sub in found:
+        chapter = by_name[sub.chapter]
+        try:
+            submitted = read_submission(sub.notebook)
+        except Unreadable as error:
+            rows.append(Row(sub.learner, sub.chapter, None, chapter.max_score, "unreadable",
+                            [str(error), *sub.notes]))
+            continue
+        nb, notes = restore(submitted, chapter.template)
+        nb, token = tamper.instrument(nb)
+        nb = nbformat.from_dict(nb)
+        jobs_list.append(_Job(sub, chapter, nb, token, [*sub.notes, *notes]))
+    # learners seen in this run without a submission for a selected chapter
+    seen = {(s.learner, s.chapter) for s in found}
+    for learner in sorted({s.learner for s in found}):
+        for chapter in selected:
+            if (learner, chapter.name) not in seen:
+                rows.append(Row(learner, chapter.name, None, chapter.max_score, "missing",
+                                ["no submission"]))
+
+    renderer = Feedback(db_url) if feedback else None
+    learners_left = {}
+    for job in jobs_list:
+        learners_left[job.submission.learner] = learners_left.get(job.submission.learner, 0) + 1
+    bar = _progress(len({s.learner for s in found}), learners_left) if progress else None
+    if bar is not None:
+        bar.update(len({s.learner for s in found}) - len(learners_left))
+    running = set()
+
+    def on_done(job, outcome):
+        learner = job.submission.learner
+        rows.append(_finish(job, outcome, db_url=db_url, out_dir=out_dir, renderer=renderer))
+        learners_left[learner] -= 1
+        running.discard(id(job))
+        if bar is not None:
+            if learners_left[learner] == 0:
+                bar.update(1)
+            done_learners = sum(1 for v in learners_left.values() if v == 0)
+            bar.set_postfix_str(f"running {len(running)}, left {len(learners_left) - done_learners}")
+
+    async def execute_one(kernel, job):
+        running.add(id(job))
+        files = []
+        if job.submission.folder is not None:
+            files = [p for p in job.submission.folder.iterdir()
+                     if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 50 * 1024**2]
+        return await execute(kernel, job.nb, limits=limits, files=files)
+
+    scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
+    try:
+        asyncio.run(run_all(jobs_list, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
+                            data_dir=course_root / "data", limits=limits,
+                            execute_one=execute_one, on_done=on_done))
+    finally:
+        shutil.rmtree(scratch_root, ignore_errors=True)
+        if bar is not None:
+            bar.close()
+
+    rows.sort(key=lambda r: (r.learner, r.chapter))
+    status_path = out_dir / STATUS_FILE
+    statuses = json.loads(status_path.read_text()) if status_path.exists() else {}
+    for row in rows:
+        statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons}
+    write_atomic(status_path, json.dumps(statuses, indent=1, sort_keys=True) + "\n")
+    header, table = grades_table(db_url, all_chapters, statuses)
+    csv_path = out_dir / "grades.csv"
+    write_atomic(csv_path, csv_text(header, table))
+    return GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs,
+                       sandbox.protections())
+
+
+def _finish(job, outcome, *, db_url, out_dir, renderer):
+    """Score one executed submission (grading process only)."""
+    chapter, learner = job.chapter, job.submission.learner
+    reasons = list(job.notes)
+    if isinstance(outcome, Exception):
+        # The kernel could not start or the executor failed: nothing ran, keep previous grades.
+        return Row(learner, chapter.name, None, chapter.max_score, "crashed",
+                   [f"could not execute: {type(outcome).__name__}: {outcome}"[:300], *reasons])
+    t0 = time.perf_counter()
+    nb = outcome.nb
+    status = outcome.status
+    if outcome.reason:
+        reasons.insert(0, outcome.reason)
+    mark_unfinished(nb, outcome.stopped_at, outcome.reason)
+    verdict = tamper.verify(nb, job.token)
+    nb = nbformat.from_dict(tamper.strip(nb))
+    if verdict.tampered:
+        mark_tampered(nb, verdict)
+        status = "tampered"
+        reasons = [*verdict.reasons, *reasons]
+    try:
+        score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner)
+    except Exception as error:
+        return Row(learner, chapter.name, None, chapter.max_score, "crashed",
+                   [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons])
+    target = out_dir / "autograded" / learner / chapter.name / f"{chapter.topic}.ipynb"
+    write_atomic(target, nbformat.writes(nb))
+    t1 = time.perf_counter()
+    if renderer is not None:
+        try:
+            html = renderer.render(nb, chapter=chapter, learner=learner)
+            write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
+        except Exception as error:
+            reasons.append(f"feedback not written: {type(error).__name__}: {error}"[:300])
+    t2 = time.perf_counter()
+    timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
+              "score_s": t1 - t0, "feedback_s": t2 - t1}
+    return Row(learner, chapter.name, score, max_score, status, reasons, timing)

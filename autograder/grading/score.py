@@ -1,0 +1,146 @@
+"""Scoring executed notebooks with nbgrader, feedback without hidden tests, grades.csv.
+
+Scores come from nbgrader's own ``SaveAutoGrades`` (written to the gradebook by
+the grading process only); feedback HTML from ``GetGrades`` + ``ClearHiddenTests``
+and nbgrader's feedback template. Cells that never ran (a timeout or crash
+stopped the notebook) and cells a tamper verdict names get an error output
+first, so nbgrader gives them 0 instead of the full marks an empty output earns.
+Every file is written to a temporary name and renamed, so a failure never
+leaves a previous grade's feedback half-written or deleted.
+"""
+
+import copy
+import csv
+import io
+import os
+from pathlib import Path
+
+import nbformat
+
+from .course import grade_id
+
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+
+
+def _error(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def mark_unfinished(nb, stopped_at, reason):
+    """Give every grade cell at or after ``stopped_at`` an error output (scored 0)."""
+    if stopped_at is None:
+        return
+    for index, cell in enumerate(nb.cells):
+        if index < stopped_at or cell.cell_type != "code":
+            continue
+        if index == stopped_at:
+            cell.outputs.append(_error("GradingStopped", reason))
+        elif cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = [_error("NotRun", f"not run: {reason}")]
+
+
+def mark_tampered(nb, verdict):
+    affected = set(verdict.affected_grade_ids or [])
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and (not affected or grade_id(cell) in affected):
+            cell.outputs = [_error("Tampered", "; ".join(verdict.reasons) or "checks were interfered with")]
+
+
+def save_grades(nb, *, db_url, chapter, learner, timestamp=None):
+    """Record the learner's scores for ``nb`` with nbgrader; return (score, max_score)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(learner)
+        kwargs = {"timestamp": timestamp} if timestamp else {}
+        gb.update_or_create_submission(chapter.name, learner, **kwargs)
+    resources = {"nbgrader": {"db_url": db_url, "assignment": chapter.name,
+                              "notebook": chapter.topic, "student": learner}}
+    SaveAutoGrades().preprocess(nb, resources)
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission_notebook(chapter.topic, chapter.name, learner)
+        return float(sub.score), float(sub.max_score)
+
+
+class Feedback:
+    """HTML feedback with nbgrader's template; the exporter is built once."""
+
+    def __init__(self, db_url):
+        from nbconvert.exporters import HTMLExporter
+        import nbgrader
+
+        self.db_url = db_url
+        formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+        css = formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css"
+        self.exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
+                                     extra_template_paths=[str(css)])
+
+    def render(self, nb, *, chapter, learner):
+        from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+        nb = copy.deepcopy(nb)
+        resources = {"nbgrader": {"db_url": self.db_url, "assignment": chapter.name,
+                                  "notebook": chapter.topic, "student": learner}}
+        hidden = {i for i, c in enumerate(nb.cells) if HIDDEN_BEGIN in c.source}
+        nb, resources = GetGrades().preprocess(nb, resources)
+        nb, resources = ClearHiddenTests().preprocess(nb, resources)
+        for index in hidden:
+            # A traceback could quote a hidden line; keep only the exception's own message.
+            for output in nb.cells[index].get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        html, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        return html
+
+
+def write_atomic(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def grades_table(db_url, chapters, statuses):
+    """Rows (dicts) of grades.csv: every learner in the gradebook or in ``statuses``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        # the chapters in play: graded at least once, or seen in a run (not every released chapter)
+        names = [c.name for c in chapters
+                 if gb.find_assignment(c.name).num_submissions
+                 or any(c.name in entry for entry in statuses.values())]
+        learners = sorted({s.id for s in gb.students} | set(statuses))
+        rows = []
+        for learner in learners:
+            row = {"learner": learner}
+            total, notes = 0.0, []
+            for chapter in names:
+                entry = statuses.get(learner, {}).get(chapter)
+                status = entry["status"] if entry else None
+                score = None
+                if status not in ("unreadable", "missing"):
+                    try:
+                        score = float(gb.find_submission(chapter, learner).score)
+                    except MissingEntry:
+                        score = None
+                        status = status or "missing"
+                row[chapter] = "" if score is None else f"{score:g}"
+                total += score or 0.0
+                if status and status != "graded":
+                    reason = f" ({'; '.join(entry['reasons'])})" if entry and entry.get("reasons") else ""
+                    notes.append(f"{chapter}: {status}{reason}")
+            row["total"] = f"{total:g}"
+            row["status"] = "ok" if not notes else " | ".join(notes)
+            rows.append(row)
+    return ["learner", *names, "total", "status"], rows
+
+
+def csv_text(header, rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
