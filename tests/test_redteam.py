@@ -1,0 +1,229 @@
+"""Red-team suite (issue 6): attack submissions graded side by side with honest ones.
+
+One ``grade()`` run over the released starter with one attack each
+(tests/fixtures/redteam/attacks.py) plus two honest submissions. Every attack
+must be stopped or flagged, the honest submissions keep their exact grades,
+and the grader finishes. Limits are small so the run stays short and a failing
+defence cannot hurt the machine.
+"""
+
+import copy
+import hashlib
+import json
+import os
+import pwd
+import socket
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import sandbox
+from autograder.grading.pipeline import grade
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "redteam"))
+from attacks import ATTACKS  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CHAPTER, TOPIC = "01_tensors", "tensors"
+# Without namespaces (rlimits mode) these would really touch the grader's files and network:
+# they are not run there, and protections() says those defences are off.
+NEEDS_NAMESPACES = {"write-gradebook", "read-solutions", "leak-plant", "leak-look", "network"}
+if sandbox.mode() == "rlimits":
+    ATTACKS = {k: v for k, v in ATTACKS.items() if k not in NEEDS_NAMESPACES}
+LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes=3 * 1024**3,
+                        output_bytes=1024**2, max_processes=64)
+
+
+def _cleared(nb):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def _with_attack(starter, code):
+    nb = copy.deepcopy(starter)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            cell.source = code
+            return nb
+    raise AssertionError("the starter has no answer cell")
+
+
+def _hash(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _sandbox_uids():
+    return {e.pw_uid for e in pwd.getpwall() if e.pw_name.startswith("course-sbx-")}
+
+
+def _processes(tag, uids):
+    """Processes of this run: the attack's tagged sleepers, and sandbox-user processes whose
+    grading scratch folder is gone (other grading runs on the machine may use the same users)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            uid = int((entry / "status").read_text().split("Uid:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        scratch = [w for w in cmdline.split() if w.startswith("/tmp/grade-")]
+        ours = uid in uids and (not scratch or not Path(scratch[0]).parent.exists())
+        if tag in cmdline or ours:
+            found.append((entry.name, uid, cmdline[:80]))
+    return found
+
+
+class _Listener:
+    """A TCP port on the grader's loopback that no kernel may reach."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def run(repo, tmp_path_factory):
+    base = tmp_path_factory.mktemp("redteam")
+    subs, out = base / "submitted", base / "out"
+    starter = nbformat.read(repo / "notebooks" / CHAPTER / f"{TOPIC}.ipynb", as_version=4)
+    solution = _cleared(nbformat.read(repo / "solutions" / CHAPTER / f"{TOPIC}.ipynb", as_version=4))
+    tag = "rt" + uuid.uuid4().hex[:10]
+    listener = _Listener()
+    victim = subs / "honest-pass-solution" / CHAPTER / f"{TOPIC}.ipynb"
+    values = {
+        "gradebook": str(out / "gradebook.db"), "out_dir": str(out), "victim": str(victim),
+        "package": str(repo / "autograder"), "marker": str(base / f"{tag}-host-marker"),
+        "solution": str(repo / "solutions" / CHAPTER / f"{TOPIC}.py"),
+        "solutions_dir": str(repo / "solutions"), "submissions": str(subs), "tag": tag,
+        "port": listener.port,
+    }
+    notebooks = {"honest-pass-solution": solution, "honest-fail-starter": starter}
+    for name, (code, _expect) in ATTACKS.items():
+        notebooks[f"attack-{name}"] = _with_attack(starter, code.format(**values))
+    for learner, nb in notebooks.items():
+        path = subs / learner / CHAPTER / f"{TOPIC}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    hashes = {p: _hash(p) for p in (victim, repo / "autograder" / "__init__.py",
+                                    repo / "solutions" / CHAPTER / f"{TOPIC}.py")}
+    os.environ["REDTEAM_SECRET"] = "do-not-leak"
+    try:
+        report = grade(repo, subs, out_dir=out, jobs=2, chapters=[CHAPTER], limits=LIMITS, progress=False)
+    finally:
+        os.environ.pop("REDTEAM_SECRET", None)
+        listener.close()
+    yield {"report": report, "out": out, "values": values, "hashes": hashes, "listener": listener,
+           "tag": tag, "base": base}
+
+
+def _row(run, learner):
+    return run["report"].row(learner, CHAPTER)
+
+
+def _outputs(run, learner):
+    path = run["out"] / "autograded" / learner / CHAPTER / f"{TOPIC}.ipynb"
+    if not path.exists():
+        return ""
+    texts = []
+    for cell in json.loads(path.read_text())["cells"]:
+        for output in cell.get("outputs", []):  # printed text only: tracebacks quote the attack's source
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            texts.append("".join(text) if isinstance(text, list) else str(text))
+    return "\n".join(texts)
+
+
+def test_grader_finishes_with_a_row_for_every_submission(run):
+    learners = {r.learner for r in run["report"].rows}
+    assert learners == {"honest-pass-solution", "honest-fail-starter", *(f"attack-{a}" for a in ATTACKS)}
+
+
+def test_honest_submissions_keep_their_exact_grades(run):
+    good, starter = _row(run, "honest-pass-solution"), _row(run, "honest-fail-starter")
+    assert (good.status, starter.status) == ("graded", "graded"), (good.reasons, starter.reasons)
+    assert good.max_score > 0 and good.score == good.max_score, good.reasons
+    assert starter.score == 0
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_is_stopped_or_flagged(run, name):
+    row = _row(run, f"attack-{name}")
+    expect = ATTACKS[name][1]
+    assert row.score in (0, None), (row.status, row.reasons)
+    assert "BREACH" not in _outputs(run, f"attack-{name}")
+    if expect == "tampered":
+        assert row.status == "tampered", row.reasons
+    elif expect in ("crashed", "timeout"):
+        assert row.status == expect, row.reasons
+    elif expect == "stopped":
+        assert row.status in ("graded", "tampered"), row.reasons
+
+
+def test_nothing_outside_the_scratch_folder_changed(run):
+    for path, digest in run["hashes"].items():
+        assert _hash(path) == digest, path
+    out = run["out"]
+    assert not Path(run["values"]["marker"]).exists()
+    assert not (out / "planted.txt").exists()
+    assert not (out / "feedback" / "honest-pass-solution" / "x").exists()
+
+
+def test_flagged_submissions_are_listed_with_reasons(run):
+    status = json.loads((run["out"] / "grading-status.json").read_text())
+    for name, (_code, expect) in ATTACKS.items():
+        if expect == "tampered":
+            entry = status[f"attack-{name}"][CHAPTER]
+            assert entry["status"] == "tampered" and entry["reasons"], entry
+
+
+def test_no_kernel_reached_the_graders_loopback(run):
+    if sandbox.mode() == "rlimits":
+        pytest.skip("no network namespace in rlimits mode")
+    assert run["listener"].accepted == 0
+
+
+def test_nothing_of_a_kernel_survives_it(run):
+    uids = _sandbox_uids() if sandbox.mode() == "root" else set()
+    for _ in range(50):  # SIGKILLed processes take a moment to be gone
+        left = _processes(run["tag"], uids)
+        if not left:
+            break
+        time.sleep(0.1)
+    assert left == []
+
+
+def test_grader_reports_the_protections_in_force(run):
+    names = {name for name, _on, _detail in run["report"].protections}
+    assert {"isolation mode", "network namespace", "tamper detection"} <= names
