@@ -11,9 +11,7 @@ for both, their ratio, and where ``course grade``'s time per submission goes.
 
 import argparse
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 from .grading.course import find_chapters
 from .grading.demo import build
 from .grading.pipeline import grade
-from .paths import REPO_ROOT
+from .paths import REPO_ROOT, run_nbgrader
 
 STOCK_CONFIG = """\
 c = get_config()
@@ -32,15 +30,8 @@ c.Execute.timeout = 60
 """
 
 
-def _env():
-    bin_dir = str(Path(sys.executable).parent)
-    return dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
-                COURSE_DATA_DIR=str(REPO_ROOT / "data"), JUPYTER_PLATFORM_DIRS="1")
-
-
 def _nbgrader(args, cwd):
-    result = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=cwd, env=_env(),
-                            capture_output=True, text=True)
+    result = run_nbgrader(args, cwd, COURSE_DATA_DIR=str(REPO_ROOT / "data"), JUPYTER_PLATFORM_DIRS="1")
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
 
@@ -71,7 +62,6 @@ def stock(chapters, submitted, work):
 
 def ours(submitted, work, jobs, chapters):
     cpu0 = time.process_time()
-    child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     report = grade(REPO_ROOT, submitted, out_dir=work / "ours", jobs=jobs, progress=False,
                    chapters=[c.name for c in chapters])

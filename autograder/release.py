@@ -6,15 +6,13 @@ its release folder before it can fail) only ever deletes scratch files.
 ``notebooks/`` is replaced chapter by chapter only after generation succeeded.
 """
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from .authoring import read
 from .notebooks import chapter_notebook, chapters, normalise, write_notebook
+from .paths import run_nbgrader
 
 
 class ReleaseError(RuntimeError):
@@ -29,13 +27,6 @@ def _copy_sources(source_root, scratch_source, only):
                         ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
 
 
-def _nbgrader(args, cwd):
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-
-
 def generate(course_root, out_dir, *, only=None):
     """Generate learner editions of the chapters into ``out_dir`` (a new folder); return it."""
     course_root = Path(course_root).resolve()
@@ -45,7 +36,7 @@ def generate(course_root, out_dir, *, only=None):
         shutil.copy(course_root / "nbgrader_config.py", scratch)
         _copy_sources(course_root / "solutions", scratch / "solutions", only)
         for folder in chapters(scratch / "solutions"):
-            result = _nbgrader(["generate_assignment", folder.name, "--no-db", "--force"], scratch)
+            result = run_nbgrader(["generate_assignment", folder.name, "--no-db", "--force"], scratch)
             if result.returncode != 0:
                 raise ReleaseError(f"nbgrader generate_assignment {folder.name} failed:\n"
                                    f"{result.stdout}\n{result.stderr}")

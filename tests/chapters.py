@@ -1,11 +1,8 @@
 """Helpers for tests that work on the course's chapters (not a test module)."""
 
 import copy
-import os
 import runpy
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -53,14 +50,6 @@ def with_answers(nb, answers):
         if grade_id(cell) in answers:
             cell.source = answers[grade_id(cell)]
     return nb
-
-
-def nbgrader(args, cwd):
-    """Run nbgrader from this venv (it needs alembic on PATH); return the CompletedProcess."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
 
 
 def scratch_course(tmp_path, chapter):

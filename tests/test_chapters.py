@@ -8,12 +8,14 @@ scores 0 on its exercise with a message naming the problem.
 
 import re
 
+import nbformat
 import pytest
 
 from autograder.gradebook_io import read_scores
 from autograder.notebooks import cell_signature, read_script
 from autograder.release import generate
-from chapters import (CHAPTERS, REPO, answer_cells, check_cells, grade_id, nbgrader, read, release_path,
+from autograder.paths import run_nbgrader as nbgrader
+from chapters import (CHAPTERS, REPO, answer_cells, check_cells, grade_id, read, release_path,
                       scratch_course, solution_path, with_answers, wrong_answers)
 
 pytestmark = pytest.mark.parametrize("chapter", CHAPTERS)
@@ -93,8 +95,6 @@ def test_nbgrader_round_trip_scores_solution_starter_and_wrong_answers(chapter, 
     for k in range(rounds):
         submissions[f"wrong{k}"] = with_answers(
             starter, {gid: cases[k][0] for gid, cases in wrong.items() if len(cases) > k})
-    import nbformat
-
     for learner, nb in submissions.items():
         folder = course / "submitted" / learner / chapter
         folder.mkdir(parents=True)

@@ -1,6 +1,5 @@
 """Sandbox and tamper detection, piece by piece (issue 6); the full attacks are in test_redteam.py."""
 
-import os
 import subprocess
 import sys
 

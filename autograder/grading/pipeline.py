@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..paths import tool_env
 from . import sandbox, tamper
 from .collect import collect
 from .course import find_chapters, register
@@ -82,13 +83,6 @@ def _progress(total_learners, jobs_by_learner):
                 disable=None, dynamic_ncols=True, leave=True)
 
 
-def _venv_tools_on_path():
-    """nbgrader creates a new gradebook by running ``alembic`` from PATH: make it this venv's."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
-
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
           prewarm=None, feedback=True, progress=True):
     """Grade ``submissions`` (folder or zip) against the course at ``course_root``."""
@@ -101,7 +95,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     jobs = max(1, jobs or os.cpu_count() or 1)
     prewarm = jobs if prewarm is None else prewarm
     db_url = f"sqlite:///{out_dir / 'gradebook.db'}"
-    _venv_tools_on_path()
+    os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs alembic from PATH for a new gradebook
 
     all_chapters = find_chapters(course_root)
     if not all_chapters:
