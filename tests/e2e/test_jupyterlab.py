@@ -1,0 +1,254 @@
+"""The learner's JupyterLab, driven in headless Chromium (issue 7).
+
+For every released chapter: open the learner notebook, wait for the kernel, run every cell in
+order (continuing past the answer cells that still raise), and check what a learner sees; then
+type one correct answer, re-run its check and see the confirming line. One more test checks
+what ``make lab`` opens on: the chapters listed, no news pop-up, the course venv's kernel.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.messages import message
+from autograder.notebooks import chapter_notebook, chapters
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+CHAPTERS = [folder.name for folder in chapters(REPO / "notebooks")]
+CELL_TIMEOUT_MS = 120_000
+KERNEL_TIMEOUT_MS = 90_000
+IDLE = re.compile(r"\|\s*Idle")
+TRACEBACK_WALL = "Traceback (most recent call last)"
+NEWS_PROMPT = re.compile(r"Jupyter news", re.I)
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=CELL_TIMEOUT_MS)
+    return expect
+
+
+def load(path):
+    return json.loads(Path(path).read_text())
+
+
+def nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_answer(cell):
+    return cell["cell_type"] == "code" and bool(nbgrader(cell).get("solution"))
+
+
+def is_check(cell):
+    meta = nbgrader(cell)
+    return cell["cell_type"] == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def solution_source(solution_cell):
+    """The answer a learner would type: the solution cell without nbgrader's markers."""
+    lines = "".join(solution_cell["source"]).splitlines()
+    kept = [line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+    return "\n".join(kept).strip("\n")
+
+
+def output_kinds(cell):
+    """What the stored outputs of a solution cell show: 'text' and/or 'image'."""
+    kinds = set()
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream" and "".join(output.get("text", "")).strip():
+            kinds.add("text")
+        data = output.get("data", {})
+        if any(k.startswith("image/") for k in data):
+            kinds.add("image")
+        elif "text/plain" in data or "text/html" in data:
+            kinds.add("text")
+    return kinds
+
+
+# ---------------------------------------------------------------------------- page helpers
+
+
+def wait_for_idle_kernel(page):
+    """The status bar's '| Idle': before it, a run request may be swallowed by a kernel dialog."""
+    _expect()(page.locator("#jp-main-statusbar").get_by_text(IDLE)).to_be_visible(
+        timeout=KERNEL_TIMEOUT_MS)
+
+
+def open_notebook(page, lab_server, relpath):
+    page.goto(lab_server.url(f"lab/tree/{relpath}?reset"))
+    panel = page.locator(".jp-NotebookPanel").filter(has=page.locator(".jp-Cell"))
+    _expect()(panel.first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    wait_for_idle_kernel(page)
+    return panel.first.locator(".jp-Notebook .jp-Cell")
+
+
+def prompt_text(cell):
+    return (cell.locator(".jp-InputArea-prompt").first.text_content() or "").strip()
+
+
+WAIT_FOR_RUN = """([cell, before]) => {
+    const text = cell.querySelector('.jp-InputArea-prompt').textContent.trim();
+    return /^\\[\\d+\\]:$/.test(text) && text !== before;
+}"""
+
+
+def wait_until_run(page, handle, before="[ ]:"):
+    """Wait until the cell's prompt shows an execution count other than ``before``."""
+    page.wait_for_function(WAIT_FOR_RUN, arg=[handle, before], polling=50, timeout=CELL_TIMEOUT_MS)
+
+
+def run_cell(page, cell):
+    """Select ``cell`` by its prompt (command mode), Shift+Enter, wait until it has run."""
+    before = prompt_text(cell)
+    cell.locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("Shift+Enter")
+    wait_until_run(page, cell.element_handle(), before)
+
+
+def run_in_order(page, cells, notebook):
+    """What a learner does: Shift+Enter from the top, each cell after the previous has run.
+
+    ("Run All" would stop at the first answer cell that still raises NotImplementedError.)
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    handles = cells.element_handles()
+    cells.first.locator(".jp-InputPrompt").first.click()
+    for index, (handle, cell) in enumerate(zip(handles, notebook)):
+        page.keyboard.press("Shift+Enter")
+        if cell["cell_type"] == "code":
+            try:
+                wait_until_run(page, handle)
+            except PlaywrightTimeout:
+                source = "".join(cell["source"])
+                pytest.fail(f"cell {index} did not finish within {CELL_TIMEOUT_MS // 1000} s:\n{source}")
+
+
+def rendered_outputs(notebook_cells):
+    """For every cell: its output text (no prompts) and how many of its images have loaded."""
+    notebook_cells.page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output img')].every(i => i.complete)")
+    return notebook_cells.evaluate_all(
+        """cells => cells.map(cell => {
+            const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')];
+            const images = [...cell.querySelectorAll('.jp-OutputArea-output img')];
+            return {
+                text: outputs.map(o => o.textContent).join('\\n'),
+                images: images.filter(i => i.complete && i.naturalWidth > 0).length,
+            };
+        })""")
+
+
+def output_text(cell):
+    return "\n".join(cell.locator(".jp-OutputArea-output").all_text_contents())
+
+
+def type_into(page, cell, text):
+    """Replace the content of ``cell``'s editor with ``text``, as pasted (no auto-indent)."""
+    cell.locator(".cm-content").first.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(text)
+    _expect()(cell.locator(".cm-content").first).to_contain_text(text.splitlines()[0].strip())
+
+
+def assert_no_news_prompt(page):
+    toasts = page.locator(".Toastify__toast").filter(has_text=NEWS_PROMPT)
+    assert toasts.count() == 0, "JupyterLab showed the news pop-up"
+
+
+# ---------------------------------------------------------------------------- tests
+
+
+def test_lab_opens_on_the_chapters_with_the_course_kernel(page, lab_server):
+    """`make lab`: the file browser lists the first chapter, no news pop-up, and a new
+    notebook runs in the course venv's kernel and imports the check library as is."""
+    if not CHAPTERS:
+        pytest.skip("no released chapter in notebooks/")
+    expect = _expect()
+    page.goto(lab_server.url("lab?reset"))
+    listing = page.locator(".jp-DirListing-content")
+    expect(listing.get_by_text(CHAPTERS[0], exact=True)).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    # The venv's overrides.json (installed by `make setup`) turns the news and update checks off.
+    schema = lab_server.api("lab/api/settings/@jupyterlab/apputils-extension:notification")["schema"]
+    defaults = {key: spec.get("default") for key, spec in schema["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+
+    # A new notebook from the launcher gets the course's kernel by default, even though the
+    # user's Jupyter data folder holds a `python3` kernel of its own (see conftest's DECOY_KERNEL).
+    kernel = lab_server.api("api/kernelspecs")
+    spec = kernel["kernelspecs"][kernel["default"]]["spec"]
+    launcher = spec["argv"][0]  # "python" means the server's own interpreter, the venv's
+    assert launcher in ("python", "python3") or Path(launcher).resolve().is_relative_to(
+        Path(sys.prefix).resolve()), f"the default kernel is not the course venv's: {spec}"
+    default = spec["display_name"]
+    page.locator(".jp-LauncherCard[data-category='Notebook']").first.click()
+    cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+    expect(cells.first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    wait_for_idle_kernel(page)
+    expect(page.locator("#jp-main-statusbar")).to_contain_text(default)
+    type_into(page, cells.first,
+              "import sys, autograder\nprint(sys.prefix)\nprint(autograder.check_tensor.__name__)")
+    run_cell(page, cells.first)
+    shown = output_text(cells.first).split()
+    assert shown == [sys.prefix, "check_tensor"], shown
+    assert_no_news_prompt(page)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_for_a_learner(page, lab_server, chapter):
+    """Run the learner notebook cell by cell, check what renders, then answer one exercise."""
+    expect = _expect()
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    learner = load(learner_path)["cells"]
+    solution = {c.get("id"): c for c in load(chapter_notebook(REPO / "solutions" / chapter))["cells"]}
+    by_grade_id = {nbgrader(c).get("grade_id"): c for c in solution.values() if nbgrader(c).get("grade_id")}
+
+    relpath = learner_path.relative_to(lab_server.root).as_posix()
+    cells = open_notebook(page, lab_server, relpath)
+    expect(cells).to_have_count(len(learner))
+    # The kernel the notebook names was started, with no "Select Kernel" dialog on the way.
+    kernels = {s["path"]: s["kernel"]["name"] for s in lab_server.api("api/sessions")}
+    assert kernels.get(relpath) == load(learner_path)["metadata"]["kernelspec"]["name"], kernels
+    run_in_order(page, cells, learner)
+    wait_for_idle_kernel(page)
+
+    problems = []
+    for index, (cell, shown) in enumerate(zip(learner, rendered_outputs(cells))):
+        if cell["cell_type"] != "code" or is_answer(cell):
+            continue  # answer cells still `raise NotImplementedError()`: the learner's job
+        text = shown["text"]
+        where = f"cell {index} ({nbgrader(cell).get('grade_id') or cell.get('id')})"
+        if TRACEBACK_WALL in text:
+            problems.append(f"{where} shows a traceback:\n{text[:1500]}")
+        elif is_check(cell):
+            lines = [line for line in text.splitlines() if line.strip()]
+            label = message("label_not_attempted") + ":"
+            if not any(line.startswith(label) for line in lines) or len(lines) > 6:
+                problems.append(f"{where}: expected the 'not attempted' message, got:\n{text[:1500]}")
+        else:
+            kinds = output_kinds(solution.get(cell.get("id"), {}))
+            if "text" in kinds and not text.strip():
+                problems.append(f"{where}: the lesson's output is missing")
+            if "image" in kinds and not shown["images"]:
+                problems.append(f"{where}: the lesson's figure did not render")
+    assert not problems, "\n\n".join(problems)
+
+    # One correct answer: type the solution of the first exercise, re-run it and its check.
+    answer = next(i for i, c in enumerate(learner) if is_answer(c))
+    check = next(i for i in range(answer + 1, len(learner)) if is_check(learner[i]))
+    grade_id = nbgrader(learner[answer])["grade_id"]
+    type_into(page, cells.nth(answer), solution_source(by_grade_id[grade_id]))
+    run_cell(page, cells.nth(answer))
+    run_cell(page, cells.nth(check))
+    shown = output_text(cells.nth(check))
+    assert shown.strip().startswith(message("label_correct") + ":"), shown
+    assert TRACEBACK_WALL not in shown, shown
+    assert TRACEBACK_WALL not in output_text(cells.nth(answer)), output_text(cells.nth(answer))
+    assert_no_news_prompt(page)
