@@ -107,6 +107,9 @@ def _autograder_arm(token):
         return s
 
     missing = object()
+    # Names that torch rebinds by itself to a functools.wraps wrapper of the original: importing
+    # torch._dynamo (which optimizers and DataLoaders do lazily) wraps torch.manual_seed.
+    REWRAPPED = {("torch", "manual_seed")}
 
     def same(a, b):  # identity only: never call a (possibly hostile) __eq__
         if type(a) is tuple and type(b) is tuple:
@@ -128,7 +131,10 @@ def _autograder_arm(token):
         problems = []
         now = snap()
         for key, value in baseline.items():
-            if not same(now.get(key, missing), value):
+            current = now.get(key, missing)
+            if key in REWRAPPED and getattr(current, "__wrapped__", None) is value:
+                continue  # torch itself wrapped it (see REWRAPPED)
+            if not same(current, value):
                 problems.append("changed " + ".".join(map(str, key)))
         for name, fns in ip.events.callbacks.items():
             before = callbacks.get(name, ())

@@ -1,0 +1,33 @@
+"""Every chapter through the course's own grader: no false "tampered", no lost points.
+
+The tamper detector watches torch's namespace, so a chapter that makes torch
+rebind something by itself (importing torch._dynamo wraps torch.manual_seed)
+must still grade the solution as full marks.
+"""
+
+import shutil
+
+import pytest
+
+from autograder.grading.pipeline import grade
+from chapters import CHAPTERS, REPO, check_cells, read, release_path, solution_path
+
+
+@pytest.mark.slow
+def test_course_grade_gives_solutions_full_marks_and_starters_zero(tmp_path):
+    submitted = tmp_path / "submitted"
+    for chapter in CHAPTERS:
+        for learner, source in (("solution", solution_path(chapter)), ("starter", release_path(chapter))):
+            folder = submitted / learner / chapter
+            folder.mkdir(parents=True)
+            shutil.copy(source, folder / source.name)
+    report = grade(REPO, submitted, out_dir=tmp_path / "out", jobs=2, progress=False)
+    problems = []
+    for chapter in CHAPTERS:
+        max_score = sum(c.metadata["nbgrader"]["points"] for c in check_cells(read(release_path(chapter))))
+        solution, starter = report.row("solution", chapter), report.row("starter", chapter)
+        if (solution.status, solution.score) != ("graded", max_score):
+            problems.append(f"{chapter} solution: {solution.status} {solution.score}/{max_score} {solution.reasons}")
+        if (starter.status, starter.score) != ("graded", 0):
+            problems.append(f"{chapter} starter: {starter.status} {starter.score} {starter.reasons}")
+    assert not problems, "\n".join(problems)
