@@ -6,6 +6,7 @@ Normalising keeps notebook diffs free of machine noise: fixed cell ids, no
 timing metadata, only the notebook metadata the tools need.
 """
 
+import copy
 from pathlib import Path
 
 import jupytext
@@ -58,3 +59,12 @@ def write_notebook(nb, path):
 def cell_signature(nb):
     """What the script and the notebook must agree on: each cell's type, source and nbgrader metadata."""
     return [(c.cell_type, c.source.strip(), c.metadata.get("nbgrader")) for c in nb.cells]
+
+
+def without_outputs(nb):
+    """A deep copy of ``nb`` with every code cell's outputs and execution count cleared."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb

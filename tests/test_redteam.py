@@ -24,6 +24,7 @@ import pytest
 
 from autograder.grading import sandbox
 from autograder.grading.pipeline import grade
+from autograder.notebooks import without_outputs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "redteam"))
 from attacks import ATTACKS  # noqa: E402
@@ -38,14 +39,6 @@ if sandbox.mode() == "rlimits":
     ATTACKS = {k: v for k, v in ATTACKS.items() if k not in NEEDS_NAMESPACES}
 LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes=3 * 1024**3,
                         output_bytes=1024**2, max_processes=64)
-
-
-def _cleared(nb):
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb
 
 
 def _with_attack(starter, code):
@@ -119,7 +112,7 @@ def run(repo, tmp_path_factory):
     base = tmp_path_factory.mktemp("redteam")
     subs, out = base / "submitted", base / "out"
     starter = nbformat.read(repo / "notebooks" / CHAPTER / f"{TOPIC}.ipynb", as_version=4)
-    solution = _cleared(nbformat.read(repo / "solutions" / CHAPTER / f"{TOPIC}.ipynb", as_version=4))
+    solution = without_outputs(nbformat.read(repo / "solutions" / CHAPTER / f"{TOPIC}.ipynb", as_version=4))
     tag = "rt" + uuid.uuid4().hex[:10]
     listener = _Listener()
     victim = subs / "honest-pass-solution" / CHAPTER / f"{TOPIC}.ipynb"

@@ -16,24 +16,16 @@ fay        the first chapter's first answer loops forever; solutions elsewhere
 meaningfully) and repeats the others ``copies`` times.
 """
 
-import copy
 import runpy
 from pathlib import Path
 
 import nbformat
 
+from ..notebooks import without_outputs
 from .course import find_chapters, grade_id, is_protected, is_solution
 
 EXPECTED_STATUS = {"ada": "graded", "ben": "graded", "cy": "graded", "dee": "graded",
                    "eve": "unreadable", "fay": "timeout"}
-
-
-def _clean(nb):
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb
 
 
 def _answers(nb):
@@ -44,7 +36,7 @@ def solution(chapter):
     """The solution notebook as a learner would submit it (release structure, answers filled)."""
     source = nbformat.read(chapter.source_path, as_version=4)
     answers = {grade_id(c): c.source for c in source.cells if is_solution(c)}
-    nb = _clean(nbformat.read(chapter.release_path, as_version=4))
+    nb = without_outputs(nbformat.read(chapter.release_path, as_version=4))
     for cell in nb.cells:
         if is_solution(cell) and grade_id(cell) in answers:
             cell.source = answers[grade_id(cell)]
@@ -52,7 +44,7 @@ def solution(chapter):
 
 
 def starter(chapter):
-    return _clean(nbformat.read(chapter.release_path, as_version=4))
+    return without_outputs(nbformat.read(chapter.release_path, as_version=4))
 
 
 def wrong(chapter, course_root):
