@@ -31,3 +31,20 @@ def test_course_grade_gives_solutions_full_marks_and_starters_zero(tmp_path):
         if (starter.status, starter.score) != ("graded", 0):
             problems.append(f"{chapter} starter: {starter.status} {starter.score} {starter.reasons}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_grade_works_where_an_event_loop_is_already_running(tmp_path):
+    """An instructor calling grade() from a notebook (or a test after Playwright) has a running loop."""
+    import asyncio
+
+    folder = tmp_path / "submitted" / "ana" / CHAPTERS[0]
+    folder.mkdir(parents=True)
+    shutil.copy(solution_path(CHAPTERS[0]), folder)
+
+    async def inside_a_loop():
+        return grade(REPO, tmp_path / "submitted", out_dir=tmp_path / "out", jobs=1, progress=False,
+                     chapters=[CHAPTERS[0]])
+
+    report = asyncio.run(inside_a_loop())
+    assert report.row("ana", CHAPTERS[0]).status == "graded"

@@ -13,6 +13,7 @@ feedback, and the statuses of learners not graded in this run are kept.
 """
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -81,6 +82,16 @@ def _progress(total_learners, jobs_by_learner):
         return None
     return tqdm(total=total_learners, unit="learner", desc="grading", file=sys.stderr,
                 disable=None, dynamic_ncols=True, leave=True)
+
+
+def _run_to_completion(coroutine):
+    """``asyncio.run`` that also works where a loop is already running (Jupyter, Playwright)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
@@ -165,9 +176,9 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
-        asyncio.run(run_all(jobs_list, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
-                            data_dir=course_root / "data", limits=limits,
-                            execute_one=execute_one, on_done=on_done))
+        _run_to_completion(run_all(jobs_list, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
+                                   data_dir=course_root / "data", limits=limits,
+                                   execute_one=execute_one, on_done=on_done))
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
         if bar is not None:
