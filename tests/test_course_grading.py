@@ -5,6 +5,8 @@ rebind something by itself (importing torch._dynamo wraps torch.manual_seed)
 must still grade the solution as full marks.
 """
 
+import asyncio
+import concurrent.futures
 import shutil
 
 import pytest
@@ -36,8 +38,6 @@ def test_course_grade_gives_solutions_full_marks_and_starters_zero(tmp_path):
 @pytest.mark.slow
 def test_grade_works_where_an_event_loop_is_already_running(tmp_path):
     """An instructor calling grade() from a notebook (or a test after Playwright) has a running loop."""
-    import asyncio
-
     folder = tmp_path / "submitted" / "ana" / CHAPTERS[0]
     folder.mkdir(parents=True)
     shutil.copy(solution_path(CHAPTERS[0]), folder)
@@ -46,5 +46,7 @@ def test_grade_works_where_an_event_loop_is_already_running(tmp_path):
         return grade(REPO, tmp_path / "submitted", out_dir=tmp_path / "out", jobs=1, progress=False,
                      chapters=[CHAPTERS[0]])
 
-    report = asyncio.run(inside_a_loop())
+    # A thread of its own, so that the test does not depend on what loop this worker already has.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(asyncio.run, inside_a_loop()).result()
     assert report.row("ana", CHAPTERS[0]).status == "graded"
