@@ -59,7 +59,7 @@ release: setup ## regenerate notebooks/ from solutions/ (never touches a gradebo
 outputs: setup ## re-execute the solution notebooks from their .py scripts, storing fresh outputs
 	$(BIN)/course outputs
 
-sync: setup ## rebuild every solution .ipynb from its .py script without executing
+sync: setup ## rebuild the solution .ipynb files from their .py scripts, keeping stored outputs (no execution)
 	$(BIN)/course outputs --no-execute
 
 grade: setup ## grade $(SUBMISSIONS)/ (folder or zip): gradebook, grades.csv, feedback/
