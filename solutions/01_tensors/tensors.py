@@ -254,9 +254,11 @@ second_column = table[:, 1]
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "tensors-index-column-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_tensor("second_column", table[:, 1])
+check_tensor("second_column", torch.tensor([1, 5, 9]))
 ### BEGIN HIDDEN TESTS
 check_tensor("second_column", torch.tensor([1, 5, 9]), hidden=True)
+check_that("second_column", lambda c: c.untyped_storage().data_ptr() == table.untyped_storage().data_ptr(),
+           "holds the right numbers but was not taken from table by indexing.", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -19,6 +19,7 @@ WRONG_ANSWERS = {
     "tensors-index-column": [
         ("second_column = table[1]\n", "shape (4,)"),
         ("second_column = table[:, 0]\n", "not the expected values"),
+        ("second_column = torch.tensor([1, 5, 9])\n", "not taken from table by indexing"),
     ],
     "tensors-view-infer": [
         ("pairs = table.view(2, -1)\n", "transposed"),
