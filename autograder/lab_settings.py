@@ -1,7 +1,10 @@
-"""Install JupyterLab defaults for learners into a venv: no news pop-up, no update check.
+"""Install JupyterLab defaults for learners into a venv.
 
-Run as ``python -m autograder.lab_settings VENV``. The overrides file is
-JupyterLab's documented way to change settings defaults for one environment.
+No news pop-up, no update check, and none of nbgrader's instructor tools
+(create assignment, formgrader, course list, exchange) in the learner's Lab; its
+"Validate" button stays. Run as ``python -m autograder.lab_settings VENV``.
+``overrides.json`` and ``page_config.json`` are JupyterLab's documented ways to
+set defaults and disable extensions for one environment.
 """
 
 import json
@@ -12,13 +15,22 @@ OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
+INSTRUCTOR_ONLY = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+                   "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list")
+
+
+def _write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
 
 def install(venv):
-    """Write ``share/jupyter/lab/settings/overrides.json`` inside ``venv``."""
-    target = Path(venv) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(OVERRIDES, indent=2) + "\n")
-    return target
+    """Write the settings overrides and the disabled extensions into ``venv``; return the overrides path."""
+    venv = Path(venv)
+    _write_json(venv / "etc" / "jupyter" / "labconfig" / "page_config.json",
+                {"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY}})
+    return _write_json(venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json", OVERRIDES)
 
 
 if __name__ == "__main__":

@@ -48,9 +48,24 @@ def test_readme_opens_with_the_two_commands(repo):
     assert "make lab" in head and "make test" in head
 
 
-def test_lab_overrides_switch_off_the_news_popup(tmp_path):
+def test_lab_overrides_switch_off_the_news_popup_and_hide_instructor_tools(tmp_path):
     written = json.loads(install(tmp_path).read_text())
     assert written["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    page = json.loads((tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"]["@jupyter/nbgrader:create-assignment"] is True
+    assert "@jupyter/nbgrader:validate-assignment" not in page["disabledExtensions"]
+
+
+def test_the_disabled_extensions_exist_in_this_venv(repo):
+    import sys
+    from pathlib import Path
+
+    from autograder.lab_settings import INSTRUCTOR_ONLY
+
+    bundle = "".join(p.read_text(errors="ignore") for p in
+                     (Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader").rglob("*.js"))
+    for name in INSTRUCTOR_ONLY:
+        assert f'"{name}"' in bundle, f"{name} is not a plugin of the installed nbgrader"
 
 
 def test_data_path_finds_course_files_and_honours_the_grading_override(tmp_path, monkeypatch):
