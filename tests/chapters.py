@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grading.course import grade_id, is_solution
 from autograder.notebooks import chapter_notebook, chapters
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,12 +32,8 @@ def wrong_answers(chapter):
     return runpy.run_path(str(path))["WRONG_ANSWERS"] if path.exists() else {}
 
 
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def answer_cells(nb):
-    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    return [c for c in nb.cells if is_solution(c)]
 
 
 def check_cells(nb):
