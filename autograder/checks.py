@@ -189,19 +189,20 @@ def _compare_grad_fn(label, found, expected):
 
 
 def check_tensor(name, expected=None, *, shape=None, dtype=None, device=None, requires_grad=None,
-                 grad_fn=_UNSET, fill=None, hidden=False, namespace=None):
+                 grad_fn=_UNSET, fill=None, hidden=False, quiet=False, namespace=None):
     """Check the tensor called ``name`` in the notebook.
 
     ``expected`` (a tensor or nested list) fixes shape, dtype and values unless
     given separately; ``fill`` asks for one value everywhere; ``grad_fn`` is
     ``None``/``False`` (outside the graph), ``True`` (any) or a class name such
     as ``"MulBackward0"``. ``hidden=True`` never prints expected shapes or
-    dtypes and passes silently; no check ever prints expected values.
+    dtypes and passes silently; ``quiet=True`` only passes silently (for a
+    check that is one step of a longer one). No check prints expected values.
     """
     found = _lookup(name, namespace)
     _compare_tensor(name, found, expected, shape=shape, dtype=dtype, device=device,
                     requires_grad=requires_grad, grad_fn=grad_fn, fill=fill, hidden=hidden)
-    if not hidden:
+    if not (hidden or quiet):
         report_correct(name, message("summary_tensor", shape=_shape(found.shape), dtype=found.dtype))
 
 
@@ -228,11 +229,11 @@ def _compare_value(label, found, expected, *, tol=1e-6, hidden=False):
         raise Incorrect(message("value", name=label, found=found))
 
 
-def check_value(name, expected, *, tol=1e-6, hidden=False, namespace=None):
+def check_value(name, expected, *, tol=1e-6, hidden=False, quiet=False, namespace=None):
     """Check a Python value (number within ``tol``, bool, str, tuple, torch.Size)."""
     found = _lookup(name, namespace)
     _compare_value(name, found, expected, tol=tol, hidden=hidden)
-    if not hidden:
+    if not (hidden or quiet):
         report_correct(name, message("summary_value", value=found))
 
 
@@ -297,7 +298,7 @@ def _check_not_mutated(call, args, snapshots):
         raise Incorrect(message("mutated", call=call, arg=f"#{position + 1}"), message(hint))
 
 
-def check_function(name, cases, *, hidden=False, check_mutation=True, namespace=None):
+def check_function(name, cases, *, hidden=False, quiet=False, check_mutation=True, namespace=None):
     """Call the function ``name`` on each ``(args, expected)`` case and compare.
 
     ``args`` is a tuple of arguments (copied afresh for each call); ``expected``
@@ -315,14 +316,14 @@ def check_function(name, cases, *, hidden=False, check_mutation=True, namespace=
         _compare_value(label, result, expected, hidden=hidden)
         if check_mutation:
             _check_not_mutated(call, args, snapshots)
-    if not hidden:
+    if not (hidden or quiet):
         report_correct(name, message("summary_function", count=len(cases)))
 
 
 # ---------------------------------------------------------------- modules
 
 def check_module(name, *, input_shape=None, output_shape=None, n_params=None, n_param_tensors=None,
-                 hidden=False, namespace=None):
+                 hidden=False, quiet=False, namespace=None):
     """Check an ``nn.Module`` instance: parameter counts and the output shape of a forward pass."""
     module = _lookup(name, namespace)
     if not _isinstance(module, _Module):
@@ -344,18 +345,19 @@ def check_module(name, *, input_shape=None, output_shape=None, n_params=None, n_
             _, output = _call(name, module, (sample,), hidden=True)
         if output_shape is not None:
             _compare_tensor(message("result_of", call=call), output, shape=output_shape, hidden=hidden)
-    if not hidden:
+    if not (hidden or quiet):
         report_correct(name, message("summary_module", count=count))
 
 
 # ---------------------------------------------------------------- anything else
 
-def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=False, namespace=None):
+def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=False, quiet=False,
+               namespace=None):
     """Pass when ``predicate(value)`` is true for the value called ``name``.
 
     ``problem`` is the sentence shown when it is false (it must not give the
     answer away). A predicate that raises NotImplementedError means not attempted.
-    Like every check, ``hidden=True`` passes silently.
+    Like every check, ``hidden=True`` or ``quiet=True`` passes silently.
     """
     value = _lookup(name, namespace)
     try:
@@ -364,5 +366,5 @@ def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=Fals
         raise NotAttempted(message("not_implemented", name=name)) from None
     if not ok:
         raise Incorrect(message("condition", name=name, problem=problem), hint)
-    if not hidden:
+    if not (hidden or quiet):
         report_correct(name, summary or message("summary_ok"))

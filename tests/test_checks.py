@@ -300,3 +300,10 @@ def test_tensor_subclasses_cannot_lie_about_their_values():
     liar = torch.tensor([9.0, 9.0]).as_subclass(Liar)
     fails(Incorrect, lambda: check_tensor("x", torch.tensor([1.0, 2.0]), namespace={"x": liar}), "x is a Liar")
     check_tensor("p", shape=(2,), namespace={"p": torch.nn.Parameter(torch.zeros(2))})
+
+
+def test_quiet_checks_pass_silently_but_still_show_expected_shapes_on_failure(capsys):
+    check_tensor("x", shape=(1,), quiet=True, namespace={"x": torch.zeros(1)})
+    assert capsys.readouterr().out == ""
+    fails(Incorrect, lambda: check_tensor("x", shape=(5, 3), quiet=True, namespace={"x": torch.zeros(4)}),
+          "expected shape (5, 3)")

@@ -391,7 +391,7 @@ probe = nn.Linear(3, 2)
 probe(torch.randn(4, 3)).pow(2).sum().backward()
 expected_weight = (probe.weight - 0.1 * probe.weight.grad).detach()
 expected_bias = (probe.bias - 0.1 * probe.bias.grad).detach()
-check_function("sgd_step", [((probe, 0.1), None)], check_mutation=False, hidden=True)  # runs it once, silently
+check_function("sgd_step", [((probe, 0.1), None)], check_mutation=False, quiet=True)  # runs it once, silently
 check_tensor("probe.weight", expected_weight, requires_grad=True)
 check_tensor("probe.bias", expected_bias, requires_grad=True)
 ### BEGIN HIDDEN TESTS
@@ -485,7 +485,7 @@ student(xs).sum().backward()           # a stale gradient left over from earlier
 student_optimizer = optim.SGD(student.parameters(), lr=0.1)
 for call in range(2):
     check_function("train_step", [((student, student_optimizer, nn.MSELoss(), xs, ys), expected[call][0])],
-                   check_mutation=False, hidden=True)  # silent unless something is wrong
+                   check_mutation=False, quiet=True)  # silent unless something is wrong
     check_that("student", lambda m: torch.allclose(m.weight, expected[call + 1][1]) and torch.allclose(m.bias, expected[call + 1][2]),
                f"after {call + 1} call(s) of train_step its weights differ from {call + 1} correct SGD step(s).",
                hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().",

@@ -84,7 +84,7 @@ train_counts = torch.bincount(torch.from_numpy(labels[train_idx]), minlength=10)
 
 # %% nbgrader={"grade": true, "grade_id": "training-class-counts-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check_that("train_counts", lambda c: int(c.sum()) == len(train_idx),
-           "does not add up to the number of training images.", hidden=True)
+           "does not add up to the number of training images.", quiet=True)
 check_tensor("train_counts", shape=(10,), dtype=torch.int64)
 ### BEGIN HIDDEN TESTS
 check_tensor("train_counts", torch.from_numpy(np.bincount(labels[train_idx], minlength=10)), hidden=True)
@@ -148,9 +148,9 @@ test_loader = DataLoader(test_set, batch_size=128)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "training-test-loader-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_that("test_loader", lambda l: isinstance(l, DataLoader), "is not a torch.utils.data.DataLoader.", hidden=True)
-check_that("test_loader", lambda l: l.dataset is test_set, "does not load test_set.", hidden=True)
-check_that("test_loader", lambda l: l.batch_size == 128, "does not make batches of 128 images.", hidden=True)
+check_that("test_loader", lambda l: isinstance(l, DataLoader), "is not a torch.utils.data.DataLoader.", quiet=True)
+check_that("test_loader", lambda l: l.dataset is test_set, "does not load test_set.", quiet=True)
+check_that("test_loader", lambda l: l.batch_size == 128, "does not make batches of 128 images.", quiet=True)
 check_that("test_loader", lambda l: torch.equal(next(iter(l))[1], test_set.labels[:128]),
            "does not serve the test images in their order.", hint="leave shuffle off (shuffle=False is the default).",
            summary="batches of 128 test images, in order")
@@ -289,9 +289,9 @@ probe(train_set.images[:16].to(device)).sum().backward()   # a stale gradient
 probe.eval()                                               # left in evaluation mode
 probe_optimizer = optim.SGD(probe.parameters(), lr=0.1)
 check_function("train_one_epoch", [((probe, probe_loader, probe_optimizer, nn.CrossEntropyLoss()), twin_loss.item())],
-               check_mutation=False, hidden=True)  # silent unless something is wrong
+               check_mutation=False, quiet=True)  # silent unless something is wrong
 check_that("probe", lambda m: m.training, "is still in evaluation mode after train_one_epoch.",
-           hint="call model.train() first: an earlier evaluation may have switched it to model.eval().", hidden=True)
+           hint="call model.train() first: an earlier evaluation may have switched it to model.eval().", quiet=True)
 check_that("probe", lambda m: all(torch.allclose(p, e, atol=1e-6) for p, e in zip(m.parameters(), expected_params)),
            "after one epoch of one batch, its parameters are not one SGD step from that batch's loss.",
            hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().",
@@ -512,10 +512,10 @@ def holds_state_dict_of_model(path):
 
 
 check_that("model_copy", lambda m: isinstance(m, DigitNet) and m is not model,
-           "must be a new DigitNet instance, not model itself.", hidden=True)
+           "must be a new DigitNet instance, not model itself.", quiet=True)
 check_that("exercise_checkpoint", holds_state_dict_of_model, "does not hold the state_dict of model.",
            hint="torch.save(model.state_dict(), path) saves the parameters; torch.save(model, path) pickles the whole module.",
-           hidden=True)
+           quiet=True)
 check_that("model_copy", lambda m: all(torch.equal(a, b) for a, b in zip(m.state_dict().values(), model.state_dict().values())),
            "does not hold the parameters of model.", hint="load the saved file with torch.load and pass it to load_state_dict.",
            summary="a new DigitNet with the saved parameters")
