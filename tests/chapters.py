@@ -1,12 +1,11 @@
 """Helpers for tests that work on the course's chapters (not a test module)."""
 
 import copy
-import runpy
 import shutil
 from pathlib import Path
 
-import nbformat
-
+from autograder.authoring import read  # noqa: F401 - re-exported for the chapter tests
+from autograder.grading import demo
 from autograder.grading.course import grade_id, is_solution
 from autograder.notebooks import chapter_notebook, chapters
 
@@ -22,14 +21,9 @@ def release_path(chapter):
     return chapter_notebook(REPO / "notebooks" / chapter)
 
 
-def read(path):
-    return nbformat.read(str(path), as_version=4)
-
-
 def wrong_answers(chapter):
     """The chapter's WRONG_ANSWERS: answer grade_id -> [(source, expected message part), ...]."""
-    path = REPO / "tests" / "wrong_answers" / f"{chapter}.py"
-    return runpy.run_path(str(path))["WRONG_ANSWERS"] if path.exists() else {}
+    return demo.wrong_answers(REPO, chapter)
 
 
 def answer_cells(nb):

@@ -47,17 +47,21 @@ def starter(chapter):
     return without_outputs(nbformat.read(chapter.release_path, as_version=4))
 
 
+def wrong_answers(course_root, chapter_name):
+    """A chapter's ``tests/wrong_answers/NN.py`` table: answer grade id -> [(source, message part), ...]."""
+    path = Path(course_root) / "tests" / "wrong_answers" / f"{chapter_name}.py"
+    return runpy.run_path(str(path))["WRONG_ANSWERS"] if path.exists() else {}
+
+
 def wrong(chapter, course_root):
     """The starter with one realistic wrong answer per exercise (first listed)."""
     nb = starter(chapter)
-    path = Path(course_root) / "tests" / "wrong_answers" / f"{chapter.name}.py"
-    table = runpy.run_path(str(path)).get("WRONG_ANSWERS", {}) if path.exists() else {}
+    table = wrong_answers(course_root, chapter.name)
     right = {grade_id(c): c.source for c in solution(chapter).cells if is_solution(c)}
     for number, cell in enumerate(_answers(nb)):
         options = table.get(grade_id(cell))
         if options:
-            first = options[0]
-            cell.source = first[0] if isinstance(first, (tuple, list)) else first
+            cell.source = options[0][0]
         elif not table and number % 2 == 0:
             cell.source = right.get(grade_id(cell), cell.source)   # no table: half right
     return nb
