@@ -1,11 +1,12 @@
 """Checks, release and grading for the PyTorch course, as one flat API."""
 
-from .checks import check_function, check_module, check_tensor, check_that, check_value
+from .checks import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 from .messages import message, use_catalogue
 from .outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
 
 __all__ = [
+    "Case",
     "CheckFailed",
     "Incorrect",
     "NotAttempted",
@@ -15,6 +16,7 @@ __all__ = [
     "check_that",
     "check_value",
     "data_path",
+    "hidden_seed",
     "message",
     "use_catalogue",
 ]

@@ -43,6 +43,12 @@ CATALOGUE = {
     "param_count_hidden": "{name} has {found} trainable parameters, which is not the expected number.",
     "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
     "condition": "{name}: {problem}",
+    "accuracy": "classifies fewer than {share} of the inputs correctly.",
+    "too_large": "{name} is too large for this check to read its values.",
+    "no_raise": "calling {call} returned normally; it should raise {error}.",
+    "after_state": "after calling {call}, its argument {arg} is not in the expected state.",
+    "after_training": "after calling {call}, the module passed as argument {arg} is not in {mode} mode.",
+    "after_not_leaf": "after calling {call}, the parameters of argument {arg} are no longer trainable leaf tensors.",
     # hints: likely causes
     "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
     "hint_missing_batch": "one leading dimension is missing: torch.nn layers expect a batch, try .unsqueeze(0).",
@@ -59,6 +65,8 @@ CATALOGUE = {
     "hint_in_place": "methods ending in an underscore (add_, mul_, zero_) change a tensor in place; use the version without the underscore, or work on a .clone().",
     "hint_mutated_requires_grad": "requires_grad_() switched tracking on for the caller's own tensor; track a copy instead (x.detach().clone().requires_grad_()).",
     "hint_mutated_grad": "backward() left a .grad on the caller's own tensor; compute the gradient on a copy that you track instead.",
+    "hint_train_mode": "call model.train() first: an earlier evaluation may have switched it to model.eval().",
+    "hint_no_grad_update": "update parameters in place inside `with torch.no_grad():` (p -= lr * p.grad), so they stay leaves.",
     "hint_item": ".item() turns a one-element tensor into a Python number.",
     # correct
     "correct": "{name}: {summary}. Well done.",

@@ -20,7 +20,8 @@ from autograder.grading import sandbox
 from autograder.grading.collect import collect
 from autograder.grading.course import find_chapters, grade_id
 from autograder.grading.restore import Unreadable, read_submission, restore
-from autograder.grading.score import grades_table, mark_unfinished
+from autograder.grading import reference, verdicts
+from autograder.grading.score import grades_table
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "grading"
@@ -32,7 +33,7 @@ EXPECTED = {
     "starter-fail-untouched": ("graded", 0.0),
     "restore-pass-deleted-test-cell": ("graded", 10.0),
     "restore-fail-edited-test-cell": ("graded", 9.0),
-    "timeout-fail-infinite-loop": ("timeout", 5.0),
+    "timeout-fail-infinite-loop": ("timeout", 9.0),   # interrupted; the later answers still earn
     "crash-fail-kernel-exits": ("crashed", 5.0),
     "output-fail-flood": ("crashed", 5.0),
     "unreadable-fail-corrupt-json": ("unreadable", None),
@@ -99,16 +100,16 @@ def test_edited_test_cell_is_restored_and_added_grade_cells_count_nothing(chapte
     assert len({c.id for c in nb.cells}) == len(nb.cells)
 
 
-def test_unfinished_grade_cells_score_zero_not_full_marks(chapter):
+def test_check_cells_without_evidence_score_zero_not_full_marks(chapter):
     from nbgrader.utils import determine_grade
 
     nb = nbformat.from_dict(chapter.template)
     stop = next(i for i, c in enumerate(nb.cells) if grade_id(c) == "tensors-index-column")
-    mark_unfinished(nb, stop, "stopped")
-    after = [c for c in nb.cells[stop:] if c.metadata.get("nbgrader", {}).get("grade")]
-    before = [c for c in nb.cells[:stop] if c.metadata.get("nbgrader", {}).get("grade")]
-    assert after and all(determine_grade(c)[0] == 0 for c in after)
-    assert all(determine_grade(c)[0] == determine_grade(c)[1] for c in before)   # no outputs: nbgrader's full marks
+    ref = reference.Reference(CHAPTER, {gid: [] for gid in chapter.grade_ids})
+    found = verdicts.apply(nb, chapter.template, ref, "n" * 32, not_run={i: "stopped" for i in range(stop, len(nb.cells))})
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(determine_grade(c)[0] == 0 for c in graded)   # nbgrader alone would give full marks
+    assert {v.reason.split(": ", 1)[-1] for v in found} == {"stopped", "no evidence"}
 
 
 def test_zip_with_lms_names_takes_the_latest_attempt(tmp_path, chapter):

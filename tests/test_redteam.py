@@ -41,8 +41,11 @@ LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes
                         output_bytes=1024**2, max_processes=64)
 
 
-def _with_attack(starter, code):
+def _with_attack(starter, code, where="first"):
     nb = copy.deepcopy(starter)
+    if where == "last":
+        nb.cells.append(nbformat.v4.new_code_cell(code))
+        return nb
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
@@ -123,9 +126,12 @@ def run(repo, tmp_path_factory):
         "solutions_dir": str(repo / "solutions"), "submissions": str(subs), "tag": tag,
         "port": listener.port,
     }
-    notebooks = {"honest-pass-solution": solution, "honest-fail-starter": starter}
-    for name, (code, _expect) in ATTACKS.items():
-        notebooks[f"attack-{name}"] = _with_attack(starter, code.format(**values))
+    slow = copy.deepcopy(solution)    # an honest learner whose own extra cell runs past the cell limit
+    slow.cells.insert(next(i for i, c in enumerate(slow.cells) if c.metadata.get("nbgrader", {}).get("grade")) + 1,
+                      nbformat.v4.new_code_cell(f"import time\ntime.sleep({LIMITS.cell_timeout_s + 20})"))
+    notebooks = {"honest-pass-solution": solution, "honest-fail-starter": starter, "honest-timeout-slow-cell": slow}
+    for name, (code, _expect, where) in ATTACKS.items():
+        notebooks[f"attack-{name}"] = _with_attack(starter, code.format(**values), where)
     for learner, nb in notebooks.items():
         path = subs / learner / CHAPTER / f"{TOPIC}.ipynb"
         path.parent.mkdir(parents=True)
@@ -160,7 +166,8 @@ def _outputs(run, learner):
 
 def test_grader_finishes_with_a_row_for_every_submission(run):
     learners = {r.learner for r in run["report"].rows}
-    assert learners == {"honest-pass-solution", "honest-fail-starter", *(f"attack-{a}" for a in ATTACKS)}
+    assert learners == {"honest-pass-solution", "honest-fail-starter", "honest-timeout-slow-cell",
+                        *(f"attack-{a}" for a in ATTACKS)}
 
 
 def test_honest_submissions_keep_their_exact_grades(run):
@@ -170,10 +177,23 @@ def test_honest_submissions_keep_their_exact_grades(run):
     assert starter.score == 0
 
 
+def test_an_honest_cell_past_its_time_limit_costs_nothing_else(run):
+    row = _row(run, "honest-timeout-slow-cell")
+    assert row.status == "timeout" and "interrupted" in row.reasons[0], row.reasons
+    assert row.score == row.max_score, row.reasons
+
+
+def test_no_hidden_test_reaches_the_learners_kernel(run):
+    text = _outputs(run, "attack-leak-print-in")
+    assert "BEGIN HIDDEN" not in text and "hidden=True" not in text and "check_tensor(" not in text
+    assert "run_pending" in text
+
+
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_is_stopped_or_flagged(run, name):
     row = _row(run, f"attack-{name}")
     expect = ATTACKS[name][1]
+    assert row.score <= _row(run, "honest-fail-starter").score
     assert row.score in (0, None), (row.status, row.reasons)
     assert "BREACH" not in _outputs(run, f"attack-{name}")
     if expect == "tampered":
@@ -195,7 +215,7 @@ def test_nothing_outside_the_scratch_folder_changed(run):
 
 def test_flagged_submissions_are_listed_with_reasons(run):
     status = json.loads((run["out"] / "grading-status.json").read_text())
-    for name, (_code, expect) in ATTACKS.items():
+    for name, (_code, expect, _where) in ATTACKS.items():
         if expect == "tampered":
             entry = status[f"attack-{name}"][CHAPTER]
             assert entry["status"] == "tampered" and entry["reasons"], entry
@@ -219,4 +239,4 @@ def test_nothing_of_a_kernel_survives_it(run):
 
 def test_grader_reports_the_protections_in_force(run):
     names = {name for name, _on, _detail in run["report"].protections}
-    assert {"isolation mode", "network namespace", "tamper detection"} <= names
+    assert {"isolation mode", "network namespace", "trusted judging"} <= names

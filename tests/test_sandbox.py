@@ -1,33 +1,11 @@
-"""Sandbox and tamper detection, piece by piece (issue 6); the full attacks are in test_redteam.py."""
+"""The sandbox, piece by piece (issue 6); the full attacks are in test_redteam.py."""
 
 import subprocess
 import sys
 
-import nbformat
 import pytest
 
-from autograder.grading import sandbox, tamper
-
-
-def _grade_nb():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("check_value('x', 1)", metadata={"nbgrader": {"grade": True, "grade_id": "g1"}}),
-        nbformat.v4.new_code_cell("check_value('x', 2)", metadata={"nbgrader": {"grade": True, "grade_id": "g2"}}),
-    ]
-    return nb
-
-
-def _run_canaries(nb, token, *, result="ok"):
-    for cell in nb.cells:
-        meta = cell.metadata.get(tamper.META_KEY)
-        if meta and meta["role"] == "canary":
-            cell.execution_count = 1
-            verdict = "ok" if result == "ok" else "TAMPERED " + result
-            cell.outputs = [nbformat.v4.new_output("error", ename="CanaryRaised",
-                                                   evalue=f"[{token}|{meta['where']}|{verdict}]", traceback=[])]
-    return nb
+from autograder.grading import sandbox
 
 
 def test_protections_list_names_flags_and_details():
@@ -57,40 +35,3 @@ def test_jailed_command_runs_confined(tmp_path):
     assert "False" in done.stderr  # the repository's solutions do not exist in the jail
     if sandbox.mode() == "root":
         assert not done.stderr.startswith("0 ")
-
-
-def test_instrument_surrounds_every_grade_cell_with_canaries():
-    nb, token = tamper.instrument(_grade_nb())
-    roles = [c.metadata.get(tamper.META_KEY, {}).get("role", "cell") for c in nb.cells]
-    assert roles == ["arm", "cell", "canary", "cell", "canary", "cell", "canary"]
-    assert len(token) == 32
-
-
-def test_clean_canaries_verify_and_strip_leaves_the_original_cells():
-    original = _grade_nb()
-    nb, token = tamper.instrument(original)
-    verdict = tamper.verify(_run_canaries(nb, token), token)
-    assert not verdict.tampered and verdict.affected_grade_ids == []
-    assert [c.source for c in tamper.strip(nb).cells] == [c.source for c in original.cells]
-
-
-def test_swallowed_canary_marks_the_grade_cells_around_it():
-    nb, token = tamper.instrument(_grade_nb())
-    nb = _run_canaries(nb, token)
-    last = [c for c in nb.cells if c.metadata.get(tamper.META_KEY, {}).get("role") == "canary"][-1]
-    last.outputs = []  # the error was swallowed
-    verdict = tamper.verify(nb, token)
-    assert verdict.tampered and verdict.affected_grade_ids == ["g2"]
-    assert "swallowed" in verdict.reasons[0]
-
-
-def test_a_forged_token_does_not_count():
-    nb, token = tamper.instrument(_grade_nb())
-    verdict = tamper.verify(_run_canaries(nb, "0" * 32), token)
-    assert verdict.tampered and set(verdict.affected_grade_ids) == {"g1", "g2"}
-
-
-def test_canary_findings_become_reasons():
-    nb, token = tamper.instrument(_grade_nb())
-    verdict = tamper.verify(_run_canaries(nb, token, result="check_value redefined in the notebook"), token)
-    assert verdict.tampered and "check_value redefined" in verdict.reasons[0]

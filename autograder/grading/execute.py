@@ -24,6 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from ..probe import EVIDENCE_MIME, REFERENCE_MIME
 from . import sandbox
 
 WARMUP = """\
@@ -69,6 +70,7 @@ class Outcome:
     kernel_s: float = 0.0       # start + warm-up of its kernel (mostly hidden by pre-warming)
     wait_s: float = 0.0         # time waiting for a warm kernel
     stats: dict = field(default_factory=dict)
+    interrupted: list = field(default_factory=list)   # cells stopped by the per-cell limit
 
 
 class OutputLimit(Exception):
@@ -81,13 +83,21 @@ class _Client(NotebookClient):
     def __init__(self, nb, *, output_bytes, **kwargs):
         super().__init__(nb, **kwargs)
         self._budget = output_bytes
+        self._evidence_budget = 64 * 1024**2
         self.output_exceeded = False
 
     def output(self, outs, msg, display_id, cell_index):
         if self.output_exceeded:
             return None
         content = msg.get("content", {})
-        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
+        data = content.get("data", {})
+        if isinstance(data, dict) and (EVIDENCE_MIME in data or REFERENCE_MIME in data):
+            # the grader's own probe output: capped by the grader when it reads it
+            data = {k: v for k, v in data.items() if k not in (EVIDENCE_MIME, REFERENCE_MIME)}
+            self._evidence_budget -= sum(len(str(v)) for k, v in content["data"].items() if k.startswith("application/vnd.course."))
+            if self._evidence_budget < 0:
+                return None
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in data.values()) \
             + sum(len(str(line)) for line in content.get("traceback", []))
         self._budget -= size
         if self._budget < 0:
@@ -155,13 +165,56 @@ async def stop_kernel(kernel):
         shutil.rmtree(kernel.scratch, ignore_errors=True)
 
 
-async def execute(kernel, nb, *, limits, files=()):
-    """Run ``nb`` (in place) on ``kernel``; stop at the first limit reached."""
+async def run_silent(kernel, code, *, timeout):
+    """Run ``code`` without history, outputs or cell events; True once the kernel replied."""
+    msg_id = kernel.kc.execute(code, silent=True, store_history=False)
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            reply = await kernel.kc.get_shell_msg(timeout=left)
+        except Exception:   # queue.Empty, or the kernel went away
+            return False
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"].get("status") == "ok"
+
+
+async def interrupt(kernel, *, grace):
+    """Interrupt the running cell; True when the kernel answers again within ``grace`` seconds."""
+    try:
+        await kernel.km.interrupt_kernel()
+    except Exception:
+        return False
+    return await run_silent(kernel, "pass", timeout=grace)
+
+
+def _error_output(ename, evalue):
+    from nbformat.v4 import new_output
+
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None):
+    """Run ``nb`` (in place) on ``kernel``.
+
+    ``setup`` runs silently first; ``before_cell`` maps a cell index to code run
+    silently right before that cell (how a check cell receives its probes). A
+    cell that runs past ``limits.cell_timeout_s`` is interrupted and execution
+    goes on with the next cell; only the submission's own limit (counted from
+    here, not from the kernel's start) or a dead kernel ends the run.
+    """
     for src in files:
         dest = kernel.scratch / src.name
         if src.is_file() and not dest.exists():
             shutil.copy(src, dest)
-    deadline = time.monotonic() + limits.submission_timeout_s
+    started_at = time.monotonic()
+    deadline = started_at + limits.submission_timeout_s
+    outcome = Outcome(nb)
+    if setup and not await run_silent(kernel, setup, timeout=min(limits.cell_timeout_s, 60)):
+        outcome.status, outcome.stopped_at, outcome.reason = "crashed", 0, "the kernel did not accept the grader's setup"
+        return outcome
 
     def timeout_for(cell):
         return max(0.5, min(limits.cell_timeout_s, deadline - time.monotonic()))
@@ -171,24 +224,35 @@ async def execute(kernel, nb, *, limits, files=()):
                      iopub_timeout=2, raise_on_iopub_timeout=False, store_widget_state=False)
     client.kc = kernel.kc
     client.reset_execution_trackers()
-    outcome = Outcome(nb)
     t0 = time.perf_counter()
     count = 0
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         count += 1
-        started = time.monotonic()
+        if before_cell and index in before_cell:
+            await run_silent(kernel, before_cell[index], timeout=max(0.5, min(limits.cell_timeout_s,
+                                                                             deadline - time.monotonic())))
         try:
             await client.async_execute_cell(cell, index, execution_count=count)
         except CellTimeoutError:
-            outcome.status, outcome.stopped_at = "timeout", index
-            if time.monotonic() >= deadline - 0.01 or deadline - started < limits.cell_timeout_s:
+            left = deadline - time.monotonic()
+            if left <= 0.05:
+                outcome.status, outcome.stopped_at = "timeout", index
                 outcome.reason = (f"stopped at cell {index}: the whole submission ran past "
                                   f"{limits.submission_timeout_s:g} s")
-            else:
-                outcome.reason = f"stopped at cell {index}: it ran past {limits.cell_timeout_s:g} s"
-            break
+                break
+            answered = await interrupt(kernel, grace=min(10.0, left))
+            cell.outputs.append(_error_output("CellTimeout", f"interrupted after {limits.cell_timeout_s:g} s"))
+            outcome.status = "timeout"
+            outcome.interrupted.append(index)
+            if not answered:
+                outcome.stopped_at = index + 1
+                outcome.reason = f"cell {index} ran past {limits.cell_timeout_s:g} s and ignored the interrupt"
+                break
+            outcome.reason = (f"cell(s) {', '.join(map(str, outcome.interrupted))} ran past "
+                              f"{limits.cell_timeout_s:g} s and were interrupted; the next cells still ran")
+            continue
         except DeadKernelError:
             outcome.status, outcome.stopped_at = "crashed", index
             outcome.reason = f"the kernel died in cell {index} (memory or process limit, or exit)"

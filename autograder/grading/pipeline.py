@@ -2,10 +2,15 @@
 
 1. find the course's released chapters and record them in the gradebook
    (``out_dir/gradebook.db``, nbgrader's schema, via ``SaveCells``);
-2. collect submissions (folder or LMS zip); read each one, restore its test and
-   read-only cells, add the tamper-detection cells; unreadable ones are reported;
-3. execute them in parallel on pre-warmed sandboxed kernels (``execute``);
-4. in this process only: verify tampering, score with nbgrader, write feedback;
+2. collect submissions (folder or LMS zip); read each one and restore its test
+   and read-only cells; every check cell becomes one probe call; unreadable
+   submissions are reported;
+3. run each chapter's solution once in a reference kernel of its own, recording
+   what every check expects (``reference``); then execute the submissions in
+   parallel on pre-warmed sandboxed kernels (``execute``), each check cell
+   receiving only its probes and reporting evidence;
+4. in this process only: judge the evidence against the reference (``verdicts``),
+   score with nbgrader, write feedback;
 5. write ``grades.csv`` for every learner in the gradebook and a status file.
 
 Nothing is deleted: a submission that fails keeps its previous gradebook rows and
@@ -16,6 +21,7 @@ import asyncio
 import concurrent.futures
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -26,16 +32,18 @@ from pathlib import Path
 
 import nbformat
 
+from ..checks import RECORD_ENV, SECRET_ENV
 from ..paths import tool_env
-from . import sandbox, tamper
+from . import reference as references
+from . import sandbox, verdicts
 from .collect import collect
 from .course import find_chapters, register
 from .execute import execute, run_all
 from .restore import Unreadable, read_submission, restore
-from .score import Feedback, csv_text, grades_table, mark_tampered, mark_unfinished, save_grades, \
-    write_atomic
+from .score import Feedback, csv_text, grades_table, save_grades, write_atomic
 
 STATUS_FILE = "grading-status.json"
+SECRET_FILE = "grading-secret"
 STATUSES = ("graded", "timeout", "crashed", "unreadable", "tampered", "missing")
 
 
@@ -58,6 +66,7 @@ class GradeReport:
     wall_s: float = 0.0
     jobs: int = 1
     protections: list = field(default_factory=list)
+    references: dict = field(default_factory=dict)   # chapter -> seconds of its reference run
 
     def row(self, learner, chapter):
         return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
@@ -71,8 +80,41 @@ class _Job:
     submission: object
     chapter: object
     nb: object
-    token: object
+    nonce: str
     notes: list
+
+
+@dataclass
+class _ReferenceJob:
+    chapter: object
+    done: object                     # asyncio.Event, set when ``reference`` or ``error`` is known
+    reference: object = None
+    error: str = ""
+
+
+def grading_secret(out_dir, secret=None):
+    """The secret behind hidden inputs: given, from the environment, or kept in ``out_dir``.
+
+    A kept secret makes a re-run give the same grades; the kernels never see it
+    (only the reference kernel uses it, through ``hidden_seed``).
+    """
+    secret = secret or os.environ.get(SECRET_ENV)
+    if secret:
+        return secret
+    path = Path(out_dir) / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(16) + "\n")
+    return path.read_text().strip()
+
+
+def probe_notebook(nb, nonce):
+    """``nb`` with every check cell replaced by one probe call (the learner kernel's version)."""
+    for cell in nb.cells:
+        if references.is_check_cell(cell):
+            cell.source = references.learner_cell_source(nonce)
+    return nb
 
 
 def _progress(total_learners, jobs_by_learner):
@@ -95,8 +137,12 @@ def _run_to_completion(coroutine):
 
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
-          prewarm=None, feedback=True, progress=True):
-    """Grade ``submissions`` (folder or zip) against the course at ``course_root``."""
+          prewarm=None, feedback=True, progress=True, secret=None):
+    """Grade ``submissions`` (folder or zip) against the course at ``course_root``.
+
+    ``secret`` seeds the hidden checks' inputs (default: ``COURSE_GRADING_SECRET``,
+    else a secret kept in ``out_dir``).
+    """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     started = time.perf_counter()
     course_root = Path(course_root).resolve()
@@ -116,6 +162,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         raise ValueError(f"unknown chapter(s): {', '.join(sorted(unknown))}")
     selected = [c for c in all_chapters if not chapters or c.name in chapters]
     register(all_chapters, db_url)
+    secret = grading_secret(out_dir, secret)
 
     work = out_dir / ".work"
     work.mkdir(exist_ok=True)
@@ -135,9 +182,9 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
                             [str(error), *sub.notes]))
             continue
         nb, notes = restore(submitted, chapter.template)
-        nb, token = tamper.instrument(nb)
-        nb = nbformat.from_dict(nb)
-        jobs_list.append(_Job(sub, chapter, nb, token, [*sub.notes, *notes]))
+        nonce = secrets.token_hex(16)
+        nb = probe_notebook(nbformat.from_dict(nb), nonce)
+        jobs_list.append(_Job(sub, chapter, nb, nonce, [*sub.notes, *notes]))
     # learners seen in this run without a submission for a selected chapter
     seen = {(s.learner, s.chapter) for s in found}
     for learner in sorted({s.learner for s in found}):
@@ -155,9 +202,16 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         bar.update(len({s.learner for s in found}) - len(learners_left))
     running = set()
 
+    ref_jobs = {c.name: _ReferenceJob(c, None) for c in selected
+                if any(j.chapter.name == c.name for j in jobs_list)}
+
     def on_done(job, outcome):
+        if isinstance(job, _ReferenceJob):
+            _finish_reference(job, outcome)
+            return
         learner = job.submission.learner
-        rows.append(_finish(job, outcome, db_url=db_url, out_dir=out_dir, renderer=renderer))
+        rows.append(_finish(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
+                            renderer=renderer))
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -167,18 +221,31 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             bar.set_postfix_str(f"running {len(running)}, left {len(learners_left) - done_learners}")
 
     async def execute_one(kernel, job):
+        if isinstance(job, _ReferenceJob):
+            return await _run_reference(kernel, job, secret=secret, limits=limits)
+        ref = ref_jobs[job.chapter.name]
+        await ref.done.wait()
+        if ref.reference is None:
+            raise RuntimeError(f"the reference run of {job.chapter.name} failed: {ref.error}")
         running.add(id(job))
         files = []
         if job.submission.folder is not None:
             files = [p for p in job.submission.folder.iterdir()
                      if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 50 * 1024**2]
-        return await execute(kernel, job.nb, limits=limits, files=files)
+        before = {i: references.delivery_source(job.nonce, ref.reference.request(references.grade_id(c)))
+                  for i, c in enumerate(job.nb.cells) if references.is_check_cell(c)
+                  and references.grade_id(c) in ref.reference.cells}
+        return await execute(kernel, job.nb, limits=limits, files=files, before_cell=before)
+
+    async def run_everything():
+        for ref in ref_jobs.values():
+            ref.done = asyncio.Event()
+        await run_all([*ref_jobs.values(), *jobs_list], jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
+                      data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done)
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
-        _run_to_completion(run_all(jobs_list, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
-                                   data_dir=course_root / "data", limits=limits,
-                                   execute_one=execute_one, on_done=on_done))
+        _run_to_completion(run_everything())
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
         if bar is not None:
@@ -193,12 +260,40 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     header, table = grades_table(db_url, all_chapters, statuses)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
-    return GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs,
-                       sandbox.protections())
+    report = GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs, sandbox.protections())
+    report.references = {name: ref.reference.seconds if ref.reference else None for name, ref in ref_jobs.items()}
+    return report
 
 
-def _finish(job, outcome, *, db_url, out_dir, renderer):
-    """Score one executed submission (grading process only)."""
+async def _run_reference(kernel, job, *, secret, limits):
+    """Execute the chapter's solution in record mode (a trusted notebook, in the same sandbox)."""
+    solution = nbformat.read(job.chapter.source_path, as_version=4)
+    nb = references.reference_notebook(solution)
+    setup = f"import os; os.environ[{RECORD_ENV!r}] = '1'; os.environ[{SECRET_ENV!r}] = {secret!r}"
+    # the solution is trusted but must not be cut short by a learner's per-cell limit
+    from dataclasses import replace
+
+    generous = replace(limits, cell_timeout_s=max(limits.cell_timeout_s, 120.0),
+                       submission_timeout_s=max(limits.submission_timeout_s, 600.0))
+    return await execute(kernel, nb, limits=generous, setup=setup)
+
+
+def _finish_reference(job, outcome):
+    try:
+        if isinstance(outcome, Exception):
+            raise references.ReferenceFailed(f"{type(outcome).__name__}: {outcome}")
+        if outcome.status != "graded":
+            raise references.ReferenceFailed(outcome.reason)
+        job.reference = references.collect(outcome.nb, job.chapter.template, job.chapter.name)
+        job.reference.seconds = outcome.exec_s
+    except Exception as error:  # every learner of the chapter gets this reason
+        job.error = f"{type(error).__name__}: {error}"[:300]
+    finally:
+        job.done.set()
+
+
+def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
+    """Judge and score one executed submission (grading process only)."""
     chapter, learner = job.chapter, job.submission.learner
     reasons = list(job.notes)
     if isinstance(outcome, Exception):
@@ -210,13 +305,14 @@ def _finish(job, outcome, *, db_url, out_dir, renderer):
     status = outcome.status
     if outcome.reason:
         reasons.insert(0, outcome.reason)
-    mark_unfinished(nb, outcome.stopped_at, outcome.reason)
-    verdict = tamper.verify(nb, job.token)
-    nb = nbformat.from_dict(tamper.strip(nb))
-    if verdict.tampered:
-        mark_tampered(nb, verdict)
+    not_run = {}
+    if outcome.stopped_at is not None:
+        not_run = {i: outcome.reason for i in range(outcome.stopped_at, len(nb.cells))}
+    cell_verdicts = verdicts.apply(nb, chapter.template, ref.reference, job.nonce, not_run=not_run)
+    malformed = [v.reason for v in cell_verdicts if v.reason.endswith("nonce)") or "malformed" in v.reason]
+    reasons.extend(v.reason for v in cell_verdicts if v.reason and v.reason not in not_run.values())
+    if malformed and status == "graded":
         status = "tampered"
-        reasons = [*verdict.reasons, *reasons]
     try:
         score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner)
     except Exception as error:

@@ -177,6 +177,6 @@ def protections():
          + (f", /tmp {d.tmp_bytes >> 20} MiB" if ns else "")),
         ("filtered environment", True, "only PATH, locale, JPY_*, COURSE_DATA_DIR and thread settings pass"),
         ("wall-clock kill", True, "everything is killed at the submission timeout plus a grace period"),
-        ("tamper detection", True, "canary cells and identity checks after each graded cell"),
+        ("trusted judging", True, "kernels only report evidence; verdicts are computed by the grader"),
     ]
     return rows

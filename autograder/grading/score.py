@@ -2,9 +2,8 @@
 
 Scores come from nbgrader's own ``SaveAutoGrades`` (written to the gradebook by
 the grading process only); feedback HTML from ``GetGrades`` + ``ClearHiddenTests``
-and nbgrader's feedback template. Cells that never ran (a timeout or crash
-stopped the notebook) and cells a tamper verdict names get an error output
-first, so nbgrader gives them 0 instead of the full marks an empty output earns.
+and nbgrader's feedback template (check cells already hold the grader's
+verdicts, see ``verdicts``).
 Every file is written to a temporary name and renamed, so a failure never
 leaves a previous grade's feedback half-written or deleted.
 """
@@ -15,36 +14,9 @@ import io
 import os
 from pathlib import Path
 
-import nbformat
 
-from .course import grade_id
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-
-
-def _error(ename, evalue):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def mark_unfinished(nb, stopped_at, reason):
-    """Give every grade cell at or after ``stopped_at`` an error output (scored 0)."""
-    if stopped_at is None:
-        return
-    for index, cell in enumerate(nb.cells):
-        if index < stopped_at or cell.cell_type != "code":
-            continue
-        if index == stopped_at:
-            cell.outputs.append(_error("GradingStopped", reason))
-        elif cell.metadata.get("nbgrader", {}).get("grade"):
-            cell.outputs = [_error("NotRun", f"not run: {reason}")]
-
-
-def mark_tampered(nb, verdict):
-    affected = set(verdict.affected_grade_ids or [])
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and (not affected or grade_id(cell) in affected):
-            cell.outputs = [_error("Tampered", "; ".join(verdict.reasons) or "checks were interfered with")]
 
 
 def save_grades(nb, *, db_url, chapter, learner, timestamp=None):

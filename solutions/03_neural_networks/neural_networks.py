@@ -28,7 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
 
-from autograder import check_function, check_module, check_tensor, check_that, check_value
+from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 
 
 # %% [markdown]
@@ -233,9 +233,10 @@ check_module("tiny_net", input_shape=(2, 1, 8, 8), output_shape=(2, 10), n_param
 check_that("TinyConvNet", lambda cls: isinstance(cls, type) and issubclass(cls, nn.Module),
            "is not a subclass of nn.Module.", hidden=True)
 check_module("tiny_net", input_shape=(5, 1, 8, 8), output_shape=(5, 10), n_params=1370, hidden=True)
-torch.manual_seed(11)
+torch.manual_seed(hidden_seed(11))
 _a, _b = torch.rand(3, 1, 8, 8), torch.rand(3, 1, 8, 8)
-check_that("tiny_net", lambda m: not torch.allclose(m(_a), m(_b)), "gives the same output for different images.", hidden=True)
+check_that("tiny_net", lambda m: not torch.allclose(m(_a), m(_b)), "gives the same output for different images.", hidden=True,
+           inputs={"_a": _a, "_b": _b})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -313,13 +314,14 @@ check_function("mse", [
     ((output.detach(), target), criterion(output, target).detach()),
 ])
 ### BEGIN HIDDEN TESTS
-torch.manual_seed(21)
+torch.manual_seed(hidden_seed(21))
 _o, _t = torch.randn(4, 10), torch.randn(4, 10)
 check_function("mse", [((_o, _t), F.mse_loss(_o, _t)), ((_t, _o), F.mse_loss(_t, _o)),
                        ((torch.ones(2, 3), torch.ones(2, 3)), torch.tensor(0.0))], hidden=True)
 _leaf = torch.randn(3, requires_grad=True)
 check_that("mse", lambda f: f(_leaf, torch.zeros(3)).grad_fn is not None,
-           "returns a tensor without grad_fn: backward() could not be called on it.", hidden=True)
+           "returns a tensor without grad_fn: backward() could not be called on it.", hidden=True,
+           inputs={"_leaf": _leaf})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -391,19 +393,18 @@ probe = nn.Linear(3, 2)
 probe(torch.randn(4, 3)).pow(2).sum().backward()
 expected_weight = (probe.weight - 0.1 * probe.weight.grad).detach()
 expected_bias = (probe.bias - 0.1 * probe.bias.grad).detach()
-check_function("sgd_step", [((probe, 0.1), None)], check_mutation=False, quiet=True)  # runs it once, silently
-check_tensor("probe.weight", expected_weight, requires_grad=True)
-check_tensor("probe.bias", expected_bias, requires_grad=True)
+check_function("sgd_step", [
+    Case((probe, 0.1), None, after={0: [expected_weight, expected_bias]},
+         problem="probe's weight and bias do not hold the expected values after one step (p - lr * p.grad).")
+], check_mutation=False)
 ### BEGIN HIDDEN TESTS
-torch.manual_seed(31)
+torch.manual_seed(hidden_seed(31))
 _m = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1))
 _m(torch.randn(6, 5)).mean().backward()
 _want = [(p - 0.5 * p.grad).detach() for p in _m.parameters()]
-check_function("sgd_step", [((_m, 0.5), None)], check_mutation=False, hidden=True)
-check_that("sgd_step", lambda f: all(torch.allclose(p, w) for p, w in zip(_m.parameters(), _want)),
-           "does not update every parameter by -lr * grad.", hidden=True)
-check_that("sgd_step", lambda f: all(p.is_leaf and p.requires_grad for p in _m.parameters()),
-           "left parameters that are no longer trainable leaves.", hidden=True)
+check_function("sgd_step", [Case((_m, 0.5), None, after={0: _want},
+                                 problem="does not update every parameter by -lr * grad.")],
+               check_mutation=False, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -483,15 +484,16 @@ expected.append((None, w, b))
 
 student(xs).sum().backward()           # a stale gradient left over from earlier work
 student_optimizer = optim.SGD(student.parameters(), lr=0.1)
-for call in range(2):
-    check_function("train_step", [((student, student_optimizer, nn.MSELoss(), xs, ys), expected[call][0])],
-                   check_mutation=False, quiet=True)  # silent unless something is wrong
-    check_that("student", lambda m: torch.allclose(m.weight, expected[call + 1][1]) and torch.allclose(m.bias, expected[call + 1][2]),
-               f"after {call + 1} call(s) of train_step its weights differ from {call + 1} correct SGD step(s).",
-               hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().",
-               hidden=call == 0, summary="two calls gave the expected losses and weights")
+# two calls in a row on the same model: each returns its loss and leaves the weights one step further
+check_function("train_step", [
+    Case((student, student_optimizer, nn.MSELoss(), xs, ys), expected[call][0],
+         after={0: [expected[call + 1][1], expected[call + 1][2]]},
+         problem=f"after {call + 1} call(s) of train_step its weights differ from {call + 1} correct SGD step(s).",
+         hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().")
+    for call in range(2)
+], check_mutation=False)
 ### BEGIN HIDDEN TESTS
-torch.manual_seed(41)
+torch.manual_seed(hidden_seed(41))
 _xs, _ys = torch.randn(16, 4), torch.randint(0, 3, (16,))
 _student, _ref = nn.Linear(4, 3), nn.Linear(4, 3)
 _ref.load_state_dict(_student.state_dict())
@@ -505,10 +507,11 @@ for _ in range(3):
     _ref_opt.step()
     _expected.append(_l.item())
 _opt = optim.SGD(_student.parameters(), lr=0.5, momentum=0.9)
-_cases = [((_student, _opt, nn.CrossEntropyLoss(), _xs, _ys), e) for e in _expected]
+_args = (_student, _opt, nn.CrossEntropyLoss(), _xs, _ys)
+_cases = [Case(_args, e) for e in _expected[:-1]]
+_cases.append(Case(_args, _expected[-1], after={0: [p.detach().clone() for p in _ref.parameters()]},
+                   problem="does not update the weights correctly."))
 check_function("train_step", _cases, check_mutation=False, hidden=True)
-check_that("train_step", lambda f: torch.allclose(_student.weight, _ref.weight), "does not update the weights correctly.",
-           hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]

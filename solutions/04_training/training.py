@@ -29,7 +29,7 @@ import torch.optim as optim
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm import tqdm
 
-from autograder import check_function, check_module, check_tensor, check_that, data_path
+from autograder import Case, check_function, check_module, check_tensor, check_that, data_path, hidden_seed
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -288,16 +288,14 @@ expected_params = [(p - 0.1 * g).detach() for p, g in zip(twin.parameters(), twi
 probe(train_set.images[:16].to(device)).sum().backward()   # a stale gradient
 probe.eval()                                               # left in evaluation mode
 probe_optimizer = optim.SGD(probe.parameters(), lr=0.1)
-check_function("train_one_epoch", [((probe, probe_loader, probe_optimizer, nn.CrossEntropyLoss()), twin_loss.item())],
-               check_mutation=False, quiet=True)  # silent unless something is wrong
-check_that("probe", lambda m: m.training, "is still in evaluation mode after train_one_epoch.",
-           hint="call model.train() first: an earlier evaluation may have switched it to model.eval().", quiet=True)
-check_that("probe", lambda m: all(torch.allclose(p, e, atol=1e-6) for p, e in zip(m.parameters(), expected_params)),
-           "after one epoch of one batch, its parameters are not one SGD step from that batch's loss.",
-           hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().",
-           summary="one epoch trained it as expected")
+check_function("train_one_epoch", [
+    Case((probe, probe_loader, probe_optimizer, nn.CrossEntropyLoss()), twin_loss.item(),
+         after={0: {"params": expected_params, "training": True, "atol": 1e-6}},
+         problem="after one epoch of one batch, its parameters are not one SGD step from that batch's loss.",
+         hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().")
+], check_mutation=False)
 ### BEGIN HIDDEN TESTS
-torch.manual_seed(41)
+torch.manual_seed(hidden_seed(41))
 _model = nn.Sequential(nn.Flatten(), nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10)).to(device)
 _twin = copy.deepcopy(_model)
 _loader = DataLoader(TensorDataset(test_set.images[:30], test_set.labels[:30]), batch_size=10)
@@ -313,10 +311,11 @@ for _ in range(2):
         _twin_opt.step()
         _losses.append(_l.item())
     _expected.append(sum(_losses) / len(_losses))
-_cases = [((_model, _loader, _opt, nn.CrossEntropyLoss()), e) for e in _expected]
+_args = (_model, _loader, _opt, nn.CrossEntropyLoss())
+_cases = [Case(_args, _expected[0]),
+          Case(_args, _expected[1], after={0: {"params": [p.detach().clone() for p in _twin.parameters()], "atol": 1e-5}},
+               problem="does not train the model correctly over several batches.")]
 check_function("train_one_epoch", _cases, check_mutation=False, hidden=True)
-check_that("train_one_epoch", lambda f: all(torch.allclose(p, q, atol=1e-5) for p, q in zip(_model.parameters(), _twin.parameters())),
-           "does not train the model correctly over several batches.", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -372,7 +371,7 @@ check_function("accuracy", [
     ((torch.tensor([[2.0, 0.1, 0.3], [0.2, 1.5, 0.1], [0.0, 0.1, 0.9], [1.0, 3.0, 0.0]]), torch.tensor([0, 1, 2, 0])), 0.75),
 ])
 ### BEGIN HIDDEN TESTS
-torch.manual_seed(51)
+torch.manual_seed(hidden_seed(51))
 _logits, _labels = torch.randn(50, 10), torch.randint(0, 10, (50,))
 check_function("accuracy", [((_logits, _labels), (_logits.argmax(1) == _labels).sum().item() / 50),
                             ((torch.eye(4), torch.arange(4)), 1.0),
@@ -444,20 +443,13 @@ for _ in range(15):
 
 # %% nbgrader={"grade": true, "grade_id": "training-fit-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 check_module("my_model", input_shape=(2, 1, 8, 8), output_shape=(2, 10))
-check_that("my_model", lambda m: (predict(m, train_set.images) == train_set.labels).float().mean().item() >= 0.95,
-           "classifies fewer than 95% of the training images correctly.",
-           hint="train for more epochs, or try another learning rate; check that the loss of train_one_epoch falls.",
-           summary="at least 95% of the training images right")
+check_module("my_model", inputs=train_set.images, labels=train_set.labels, min_accuracy=0.95,
+             problem="classifies fewer than 95% of the training images correctly.",
+             hint="train for more epochs, or try another learning rate; check that the loss of train_one_epoch falls.",
+             summary="at least 95% of the training images right")
 ### BEGIN HIDDEN TESTS
-def _test_accuracy(m):
-    m.eval()
-    with torch.no_grad():  # evaluation only
-        _dev = next(m.parameters()).device
-        return (m(test_set.images.to(_dev)).argmax(1).cpu() == test_set.labels).float().mean().item()
-
-
-check_that("my_model", lambda m: _test_accuracy(m) >= 0.95, "classifies fewer than 95% of the test images correctly.",
-           hidden=True)
+check_module("my_model", inputs=test_set.images, labels=test_set.labels, min_accuracy=0.95,
+             problem="classifies fewer than 95% of the test images correctly.", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]

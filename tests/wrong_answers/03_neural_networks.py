@@ -67,7 +67,7 @@ WRONG_ANSWERS = {
         ("def sgd_step(model, lr):\n"
          "    for p in model.parameters():\n"
          "        p = p - lr * p.grad\n",
-         "not the expected values"),
+         "do not hold the expected values"),
         # in-place update outside torch.no_grad()
         ("def sgd_step(model, lr):\n"
          "    for p in model.parameters():\n"
@@ -78,7 +78,7 @@ WRONG_ANSWERS = {
          "    with torch.no_grad():\n"
          "        for p in model.parameters():\n"
          "            p += lr * p.grad\n",
-         "not the expected values"),
+         "do not hold the expected values"),
     ],
     "neural-train-step": [
         # forgets optimizer.zero_grad(): the stale gradient leaks into the step

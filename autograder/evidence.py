@@ -1,0 +1,253 @@
+"""Evidence: what a kernel reports about a learner's objects, as plain data.
+
+Everything here runs where the learner's objects live (the learner's kernel)
+and returns only plain data: dicts, lists, strings, numbers, booleans, None and
+plain CPU tensors. That data can cross to the grading process and be read back
+with ``torch.load(..., weights_only=True)``; nothing in it is a learner object.
+The judges in :mod:`autograder.judge` decide from evidence alone, so the same
+verdict comes out whether a check runs in JupyterLab or in the grader.
+"""
+
+import math
+
+import torch
+
+# Bound once: learner code that reassigns torch.equal etc. does not reach these.
+_Tensor = torch.Tensor
+_Module = torch.nn.Module
+_Size = torch.Size
+_equal = torch.equal
+_no_grad = torch.no_grad
+_isinstance = isinstance
+_callable = callable
+_type = type
+_PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+
+MAX_ELEMENTS = 4_000_000     # values of bigger tensors are not reported
+MAX_ITEMS = 1000             # items of a list, tuple, set or dict
+MAX_TEXT = 2000              # characters of a string or an error message
+
+
+def type_name(value):
+    """A readable type name: ``torch.Tensor``, ``torch.Linear``, ``int``, ``MyNet``."""
+    if _isinstance(value, _Tensor) and _type(value) in _PLAIN_TENSOR_TYPES:
+        return "torch.Tensor"
+    kind = _type(value)
+    module = getattr(kind, "__module__", "") or ""
+    return f"torch.{kind.__qualname__}" if module.startswith("torch") else kind.__qualname__
+
+
+def describe_tensor(tensor):
+    """Facts of one tensor: type, shape, dtype, device, autograd state and CPU values."""
+    plain = _type(tensor) in _PLAIN_TENSOR_TYPES
+    facts = {"kind": "tensor", "plain": plain, "type": _type(tensor).__name__,
+             "shape": [int(d) for d in _Tensor.size(tensor)], "dtype": str(tensor.dtype),
+             "device": tensor.device.type, "requires_grad": bool(tensor.requires_grad),
+             "is_leaf": bool(tensor.is_leaf),
+             "grad_fn": None if tensor.grad_fn is None else _type(tensor.grad_fn).__name__,
+             "values": None}
+    if plain and _Tensor.numel(tensor) <= MAX_ELEMENTS and tensor.device.type != "meta":
+        with _no_grad():
+            try:
+                facts["values"] = _Tensor.detach(tensor).to("cpu").clone().contiguous()
+            except Exception:   # no data to read (a lazy or exotic tensor): values stay unknown
+                facts["values"] = None
+    return facts
+
+
+def describe_module(module, *, with_params=False):
+    """Facts of an ``nn.Module``: trainable parameter counts, training mode, parameters."""
+    params = list(_Module.parameters(module))   # the class's method: an instance attribute cannot fake it
+    trainable = [p for p in params if p.requires_grad]
+    facts = {"kind": "module", "type": type_name(module), "training": bool(module.training),
+             "n_param_tensors": len(trainable), "n_params": int(sum(p.numel() for p in trainable))}
+    if with_params:
+        facts["params"] = [describe_tensor(p) for p in params]
+    return facts
+
+
+def describe(value, *, depth=0):
+    """Facts of any value, recursively for containers (bounded)."""
+    if _isinstance(value, _Tensor):
+        return describe_tensor(value)
+    if value is None:
+        return {"kind": "none"}
+    kind = _type(value)
+    if kind in (bool, int, float):
+        number = value if kind is not float or math.isfinite(value) else repr(value)
+        return {"kind": "number", "type": kind.__name__, "value": number}
+    if kind is str:
+        return {"kind": "str", "type": "str", "value": value[:MAX_TEXT]}
+    if _isinstance(value, _Module):
+        return describe_module(value)
+    if kind in (tuple, list, set, frozenset, _Size) and depth < 4:
+        items = list(value)[:MAX_ITEMS]
+        if kind in (set, frozenset):
+            items = sorted(items, key=repr)
+        return {"kind": "seq", "type": "torch.Size" if kind is _Size else kind.__name__,
+                "items": [describe(item, depth=depth + 1) for item in items]}
+    if kind is dict and depth < 4:
+        keys = list(value)[:MAX_ITEMS]
+        return {"kind": "dict", "type": "dict", "keys": [describe(k, depth=depth + 1) for k in keys],
+                "values": [describe(value[k], depth=depth + 1) for k in keys]}
+    if _callable(value):
+        return {"kind": "callable", "type": type_name(value)}
+    return {"kind": "other", "type": type_name(value)}
+
+
+def error_text(error):
+    return f"{type(error).__name__}: {error}"[:MAX_TEXT]
+
+
+# ---------------------------------------------------------------- state around a call
+
+def snapshot(value):
+    """What a call may change in place: a tensor's values, requires_grad and .grad."""
+    if _isinstance(value, _Tensor):
+        grad = value.grad
+        return (_Tensor.detach(value).clone(), value.requires_grad,
+                None if grad is None else _Tensor.detach(grad).clone())
+    return None
+
+
+def mutation(arg, snap):
+    """How a call changed ``arg`` since ``snap``: a hint key, or None when unchanged."""
+    if snap is None:
+        return None
+    values, requires_grad, grad = snap
+    if tuple(arg.shape) != tuple(values.shape) or not _equal(_Tensor.detach(arg), values):
+        return "hint_in_place"
+    if arg.requires_grad != requires_grad:
+        return "hint_mutated_requires_grad"
+    now = arg.grad
+    if (grad is None) != (now is None) or (grad is not None and not _equal(grad, now)):
+        return "hint_mutated_grad"
+    return None
+
+
+def fresh(value):
+    """A private copy of a tensor argument, so each case starts from the same input."""
+    if _isinstance(value, _Tensor):
+        copy = _Tensor.detach(value).clone()
+        return copy.requires_grad_(value.requires_grad) if value.is_leaf else copy
+    return value
+
+
+def rebuild_tensor(data, requires_grad, grad, parameter):
+    """Unpickle a leaf tensor with its ``.grad`` (plain pickling drops it; inputs need it)."""
+    tensor = torch.nn.Parameter(data, requires_grad) if parameter else data.requires_grad_(requires_grad)
+    tensor.grad = grad
+    return tensor
+
+
+def describe_after(value):
+    """The state of an argument after a call: a module's parameters, or a tensor."""
+    if _isinstance(value, _Module):
+        return describe_module(value, with_params=True)
+    return describe(value)
+
+
+# ---------------------------------------------------------------- probes
+
+def lookup(name, namespace):
+    """``{"defined": False}`` or the value of ``name`` (dotted: ``net.fc.weight``)."""
+    head, *attrs = name.split(".")
+    if head not in namespace:
+        return False, None, head
+    value = namespace[head]
+    for index, attr in enumerate(attrs):
+        try:
+            value = getattr(value, attr)
+        except Exception:
+            return False, None, ".".join([head, *attrs[:index + 1]])
+    return True, value, None
+
+
+def probe_value(name, namespace):
+    """Evidence for check_tensor / check_value: the facts of the value called ``name``."""
+    found, value, missing = lookup(name, namespace)
+    if not found:
+        return {"defined": False, "missing": missing}
+    return {"defined": True, "facts": describe(value)}
+
+
+def call_case(function, args, after):
+    """Call ``function`` on private copies of ``args``; report result, error and changes."""
+    args = tuple(fresh(a) for a in args)
+    snaps = [snapshot(a) for a in args]
+    report = {"result": None, "raised": None, "not_implemented": False, "mutated": None, "after": None}
+    try:
+        result = function(*args)
+    except NotImplementedError:
+        report["not_implemented"] = True
+        return report
+    except Exception as error:  # a learner bug, reported as data
+        report["raised"] = error_text(error)
+        return report
+    report["result"] = describe(result)
+    for position, (arg, snap) in enumerate(zip(args, snaps)):
+        hint = mutation(arg, snap)
+        if hint:
+            report["mutated"] = {"arg": position + 1, "hint": hint}
+            break
+    if after:
+        report["after"] = [describe_after(a) if want else None for a, want in zip(args, after)]
+    return report
+
+
+def probe_function(name, namespace, cases):
+    """Evidence for check_function: ``cases`` is a list of ``(args, after_flags)``."""
+    found, function, missing = lookup(name, namespace)
+    if not found:
+        return {"defined": False, "missing": missing}
+    if not _callable(function):
+        return {"defined": True, "callable": False, "type": type_name(function)}
+    reports = []
+    for args, after in cases:
+        report = call_case(function, args, after)
+        reports.append(report)
+        if report["not_implemented"] or report["raised"]:
+            break
+    return {"defined": True, "callable": True, "cases": reports}
+
+
+def probe_module(name, namespace, sample, inputs=None):
+    """Evidence for check_module: module facts, its output on ``sample`` and, in evaluation
+    mode, on ``inputs`` (each None when not asked for)."""
+    found, module, missing = lookup(name, namespace)
+    if not found:
+        return {"defined": False, "missing": missing}
+    if not _isinstance(module, _Module):
+        return {"defined": True, "module": None, "type": type_name(module)}
+    evidence = {"defined": True, "module": describe_module(module), "output": None}
+    if sample is not None:
+        first = next(_Module.parameters(module), None)
+        if first is not None:
+            sample = sample.to(first.device)
+        with _no_grad():
+            evidence["output"] = call_case(module, (sample,), None)
+    if inputs is not None:
+        first = next(_Module.parameters(module), None)
+        if first is not None:
+            inputs = inputs.to(first.device)
+        was_training = module.training
+        _Module.train(module, False)
+        try:
+            with _no_grad():
+                evidence["predictions"] = call_case(module, (inputs,), None)
+        finally:
+            _Module.train(module, was_training)
+    return evidence
+
+
+def probe_that(name, namespace, predicate):
+    """Evidence for check_that: whether ``predicate(value)`` held, as only the kernel can tell."""
+    found, value, missing = lookup(name, namespace)
+    if not found:
+        return {"defined": False, "missing": missing}
+    try:
+        return {"defined": True, "result": bool(predicate(value)), "raised": None, "not_implemented": False}
+    except NotImplementedError:
+        return {"defined": True, "result": None, "raised": None, "not_implemented": True}
+    except Exception as error:
+        return {"defined": True, "result": None, "raised": error_text(error), "not_implemented": False}

@@ -1,0 +1,114 @@
+"""Verdicts in the grading process: the learner's evidence against the reference's specs.
+
+For each check cell of an executed submission: find the one evidence output
+that its probe call published, read it with ``torch.load(weights_only=True)``,
+judge every check with :func:`autograder.judge.judge`, and replace the cell's
+outputs with the verdict (a confirming line, or an error output that nbgrader
+scores 0) and its source with the template's. A cell earns points only on
+positive evidence: missing, duplicated, oversized or malformed evidence, or a
+probe that did not run, gives an error output and a reason.
+"""
+
+import base64
+import binascii
+import io
+from dataclasses import dataclass, field
+
+import nbformat
+
+from ..judge import MalformedEvidence, judge
+from ..outcomes import CheckFailed
+from ..probe import EVIDENCE_MIME
+from .course import grade_id
+from .reference import is_check_cell
+
+MAX_EVIDENCE_BYTES = 16 * 1024**2
+
+
+class NoEvidence(Exception):
+    """The check cell did not report (usable) evidence."""
+
+
+@dataclass
+class CellVerdict:
+    grade_id: str
+    passed: bool
+    reason: str = ""                 # why no points, for the status file
+    outputs: list = field(default_factory=list)
+
+
+def _error(ename, evalue, traceback=None):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
+
+
+def read_evidence(cell, nonce, count):
+    """The list of ``count`` evidence dicts this cell's probe published, or raise NoEvidence."""
+    import torch
+
+    found = [o for o in cell.get("outputs", [])
+             if o.get("output_type") in ("display_data", "execute_result") and EVIDENCE_MIME in o.get("data", {})]
+    if not found:
+        errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        raise NoEvidence("no evidence" + (f" (the probe raised {errors[0]})"[:200] if errors else ""))
+    if len(found) > 1:
+        raise NoEvidence(f"{len(found)} evidence outputs where the probe publishes one")
+    text = found[0]["data"][EVIDENCE_MIME]
+    if not isinstance(text, str) or len(text) > MAX_EVIDENCE_BYTES * 4 // 3 + 4:
+        raise NoEvidence("evidence too large or not text")
+    try:
+        data = torch.load(io.BytesIO(base64.b64decode(text, validate=True)), weights_only=True)
+    except (binascii.Error, ValueError, RuntimeError, EOFError, Exception) as error:  # noqa: B014
+        raise NoEvidence(f"unreadable evidence ({type(error).__name__})") from None
+    if not isinstance(data, dict) or data.get("nonce") != nonce:
+        raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)")
+    evidence = data.get("evidence")
+    if not isinstance(evidence, list) or len(evidence) != count:
+        raise NoEvidence("evidence does not answer every probe")
+    return evidence
+
+
+def judge_cell(records, evidence):
+    """Judge one cell's checks in order, as the cell would in-kernel: outputs and whether it passed."""
+    lines = []
+    for record, answer in zip(records, evidence):
+        try:
+            line = judge(record["spec"], answer)
+        except CheckFailed as failure:
+            outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
+            outputs.append(_error(type(failure).__name__, failure.problem, failure._render_traceback_()))
+            return outputs, False, ""
+        except MalformedEvidence as error:
+            return [_error("MalformedEvidence", f"malformed evidence: {error}")], False, f"malformed evidence: {error}"
+        if line:
+            lines.append(line)
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
+    return outputs, True, ""
+
+
+def apply(nb, template, reference, nonce, *, not_run=None):
+    """Judge every check cell of executed ``nb`` in place; return the CellVerdicts.
+
+    ``not_run`` maps a cell index to the reason it never ran (a timeout or crash).
+    """
+    sources = {grade_id(c): c.source for c in template.cells if is_check_cell(c)}
+    verdicts = []
+    for index, cell in enumerate(nb.cells):
+        if not is_check_cell(cell):
+            continue
+        gid = grade_id(cell)
+        records = reference.cells.get(gid, [])
+        cell.source = sources.get(gid, cell.source)
+        if not_run and index in not_run:
+            verdict = CellVerdict(gid, False, not_run[index], [_error("NotRun", f"not run: {not_run[index]}")])
+        else:
+            try:
+                evidence = read_evidence(cell, nonce, len(records))
+            except NoEvidence as error:
+                verdict = CellVerdict(gid, False, f"{gid}: {error}", [_error("NoEvidence", str(error))])
+            else:
+                outputs, passed, reason = judge_cell(records, evidence)
+                verdict = CellVerdict(gid, passed, reason and f"{gid}: {reason}", outputs)
+        cell.outputs = verdict.outputs
+        verdicts.append(verdict)
+    return verdicts

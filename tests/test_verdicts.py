@@ -1,0 +1,194 @@
+"""Trusted judging (issue 10), piece by piece: records, probe requests, evidence, verdicts.
+
+The reference kernel's recording and the learner kernel's probe run here
+in-process on plain namespaces; the grading process's side (reading evidence,
+judging, writing outputs) is the real code. The end-to-end runs are in
+test_course_grading.py and test_redteam.py.
+"""
+
+import base64
+import io
+import pickle
+
+import nbformat
+import pytest
+import torch
+
+from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
+from autograder import checks, probe
+from autograder.grading import reference, verdicts
+from autograder.judge import MalformedEvidence, judge
+
+NONCE = "n" * 32
+
+
+@pytest.fixture
+def recording(monkeypatch):
+    monkeypatch.setenv(checks.RECORD_ENV, "1")
+    monkeypatch.setenv(checks.SECRET_ENV, "s3cret")
+    checks.take_records()
+    yield checks.take_records
+    checks.take_records()
+
+
+def _probe_outputs(records, namespace, monkeypatch, *, nonce=NONCE):
+    """Run the learner-side probe on ``namespace``; return the cell's outputs as nbclient keeps them."""
+    published = []
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, **_: published.append(data))
+    monkeypatch.setattr(probe, "_namespace", lambda: namespace)
+    probe.receive(nonce, reference.probe_request(records))
+    probe.run_pending(nonce)
+    return [nbformat.v4.new_output("display_data", data=data) for data in published]
+
+
+def _cell(outputs):
+    cell = nbformat.v4.new_code_cell("probe", metadata={"nbgrader": {"grade": True, "grade_id": "g"}})
+    cell.outputs = outputs
+    return cell
+
+
+def test_request_for_the_learner_kernel_holds_no_expected_values(recording):
+    secret = torch.tensor([7.0, 11.0, 13.0])
+    check_tensor("x", secret, namespace={"x": secret})
+    check_value("n", 4321, namespace={"n": 4321})
+    check_function("f", [((torch.ones(2),), secret)], namespace={"f": lambda t: secret})
+    records = recording()
+    request = pickle.loads(base64.b64decode(reference.probe_request(records)))
+    assert [set(p) for p in request["probes"]] == [{"check", "name"}, {"check", "name"}, {"check", "name", "inputs"}]
+    blob = pickle.dumps(request)
+    assert pickle.dumps(4321) not in blob and secret.numpy().tobytes() not in blob
+    assert pickle.loads(request["probes"][2]["inputs"])[0][0][0].tolist() == [1.0, 1.0]   # inputs do travel
+
+
+def test_hidden_seed_depends_on_the_secret_only_when_recording(monkeypatch, recording):
+    assert hidden_seed(21) != 21 and hidden_seed(21) == hidden_seed(21)
+    monkeypatch.setenv(checks.SECRET_ENV, "other")
+    other = hidden_seed(21)
+    monkeypatch.delenv(checks.RECORD_ENV)
+    assert hidden_seed(21) == 21 and other != 21
+
+
+def test_learner_evidence_judged_in_the_grader_gives_the_in_kernel_verdicts(recording, monkeypatch, capsys):
+    good = {"zeros": torch.zeros(2, 2, dtype=torch.long), "f": lambda a, b: a + b, "k": 3}
+    check_tensor("zeros", shape=(2, 2), dtype=torch.long, fill=0, namespace=good)
+    check_function("f", [((torch.ones(2), torch.ones(2)), torch.full((2,), 2.0))], namespace=good)
+    check_that("k", lambda k: k > 2, "is too small.", namespace=good)
+    records = recording()
+    source = ('check_tensor("zeros", shape=(2, 2), dtype=torch.long, fill=0)\n'
+              'check_function("f", [((torch.ones(2), torch.ones(2)), torch.full((2,), 2.0))])\n'
+              'check_that("k", lambda k: k > 2, "is too small.")\n')
+    calls, defs = reference.check_calls(source)
+    records[2]["probe"]["predicate"], records[2]["probe"]["defs"] = reference._predicate_source(calls[2], defs, source)
+    capsys.readouterr()
+
+    passed = verdicts.judge_cell(records, verdicts.read_evidence(_cell(_probe_outputs(records, good, monkeypatch)),
+                                                                 NONCE, 3))
+    assert passed[1] and "Correct: zeros" in passed[0][0].text and "Correct: k" in passed[0][0].text
+
+    wrong = {"zeros": torch.zeros(2, 2), "f": lambda a, b: a - b, "k": 3}
+    outputs, ok, _ = verdicts.judge_cell(records, verdicts.read_evidence(
+        _cell(_probe_outputs(records, wrong, monkeypatch)), NONCE, 3))
+    assert not ok and outputs[-1].ename == "Incorrect" and "dtype torch.float32" in outputs[-1].evalue
+
+    outputs, ok, _ = verdicts.judge_cell(records, verdicts.read_evidence(
+        _cell(_probe_outputs(records, {"k": 1}, monkeypatch)), NONCE, 3))
+    assert not ok and outputs[-1].ename == "NotAttempted"
+
+
+def test_stateful_cases_and_after_states_are_judged(recording, monkeypatch):
+    def step(model, lr):
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+
+    def ascent(model, lr):
+        with torch.no_grad():
+            for p in model.parameters():
+                p += lr * p.grad
+
+    torch.manual_seed(0)
+    net = torch.nn.Linear(2, 1)
+    net(torch.ones(3, 2)).sum().backward()
+    want = [(p - 0.5 * p.grad).detach() for p in net.parameters()]
+    check_function("step", [Case((net, 0.5), None, after={0: want}, problem="moved the wrong way.")],
+                   check_mutation=False, namespace={"step": step})
+    records = recording()
+    assert pickle.loads(records[0]["probe"]["inputs"])[0][0][0].weight.grad is not None  # .grad survives
+
+    def verdict(function):
+        outputs = _probe_outputs(records, {"step": function}, monkeypatch)
+        return verdicts.judge_cell(records, verdicts.read_evidence(_cell(outputs), NONCE, 1))
+
+    assert verdict(step)[1]
+    outputs, ok, _ = verdict(ascent)
+    assert not ok and "moved the wrong way" in outputs[-1].evalue
+
+
+@pytest.mark.parametrize("tamper, why", [
+    (lambda outputs: [], "no evidence"),
+    (lambda outputs: outputs + outputs, "2 evidence outputs"),
+    (lambda outputs: [nbformat.v4.new_output("display_data", data={probe.EVIDENCE_MIME: "not base64!"})],
+     "unreadable evidence"),
+])
+def test_missing_duplicated_or_garbled_evidence_earns_nothing(recording, monkeypatch, tamper, why):
+    check_value("n", 1, namespace={"n": 1})
+    records = recording()
+    outputs = tamper(_probe_outputs(records, {"n": 1}, monkeypatch))
+    with pytest.raises(verdicts.NoEvidence, match=why):
+        verdicts.read_evidence(_cell(outputs), NONCE, 1)
+
+
+def test_evidence_of_another_run_earns_nothing(recording, monkeypatch):
+    check_value("n", 1, namespace={"n": 1})
+    records = recording()
+    outputs = _probe_outputs(records, {"n": 1}, monkeypatch, nonce="m" * 32)
+    with pytest.raises(verdicts.NoEvidence, match="nonce"):
+        verdicts.read_evidence(_cell(outputs), NONCE, 1)
+
+
+def test_evidence_is_read_without_unpickling_objects():
+    class Evil:
+        def __reduce__(self):
+            return (print, ("BREACH",))
+
+    buffer = io.BytesIO()
+    torch.save({"nonce": NONCE, "evidence": [Evil()]}, buffer)
+    forged = nbformat.v4.new_output("display_data",
+                                    data={probe.EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})
+    with pytest.raises(verdicts.NoEvidence, match="unreadable"):
+        verdicts.read_evidence(_cell([forged]), NONCE, 1)
+
+
+@pytest.mark.parametrize("evidence", [
+    {"defined": True, "facts": {"kind": "tensor", "plain": True}},                       # fields missing
+    {"defined": True, "facts": {"kind": "tensor", "plain": True, "type": "Tensor", "shape": [2], "dtype": "torch.int64",
+                                "device": "cpu", "requires_grad": False, "is_leaf": True, "grad_fn": None,
+                                "values": torch.zeros(3, dtype=torch.long)}},            # values do not fit the shape
+    {"defined": True, "facts": {"kind": "alien"}},
+])
+def test_malformed_facts_never_pass(evidence):
+    spec = {"check": "tensor", "name": "x", "expected": None, "shape": (2,), "dtype": "torch.int64", "device": None,
+            "requires_grad": None, "grad_fn": checks.UNSET, "fill": 0, "hidden": False, "quiet": False}
+    with pytest.raises(MalformedEvidence):
+        judge(spec, evidence)
+
+
+def test_module_checks_read_the_class_methods_not_instance_attributes():
+    net = torch.nn.Linear(3, 2)
+    net.parameters = lambda: iter([torch.nn.Parameter(torch.zeros(1370))])
+    with pytest.raises(AssertionError, match="8 trainable parameters"):
+        check_module("net", n_params=1370, namespace={"net": net})
+
+
+def test_checks_in_loops_are_refused_when_recording():
+    template = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("for _ in range(2):\n    check_value('n', 1)\n",
+                                     metadata={"nbgrader": {"grade": True, "grade_id": "g", "solution": False}})
+    template.cells = [cell]
+    executed = nbformat.from_dict(template)
+    buffer = io.BytesIO()
+    torch.save([{"spec": {"check": "value"}, "probe": {"check": "value", "name": "n"}}] * 2, buffer)
+    executed.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", data={probe.REFERENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})]
+    with pytest.raises(reference.ReferenceFailed, match="top-level"):
+        reference.collect(executed, template, "ch")
