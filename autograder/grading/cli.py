@@ -24,6 +24,10 @@ def summary(report):
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
                  + f"; {executed} executed in {report.wall_s:.1f} s with {report.jobs} workers")
+    refs = getattr(report, "references", {}) or {}
+    if refs:
+        lines.append("reference runs of the solutions: " + ", ".join(
+            f"{name} {'failed' if seconds is None else f'{seconds:.1f} s'}" for name, seconds in sorted(refs.items())))
     lines.append(f"wrote {report.csv_path}, {report.out_dir / 'gradebook.db'}, {report.out_dir / 'feedback'}/")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
