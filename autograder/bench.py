@@ -118,8 +118,8 @@ def main(argv=None):
     print(f"  feedback HTML                 {mean('feedback_s'):6.2f} s")
     print(f"  grading-process CPU           {grader_cpu / n:6.2f} s  (restore, scoring, feedback, messages)")
     print(f"  worker-seconds per submission {core_s:6.2f} s  -> overhead beyond cells {core_s - exec_s:6.2f} s")
-    refs = {k: v for k, v in report.references.items() if v is not None}
-    print(f"  reference runs (once per chapter, solution in record mode): "
+    refs = {k: s for k, (s, _cached) in report.references.items() if s is not None}
+    print("  reference runs (once per chapter, solution in record mode): "
           + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(refs.items())))
     print(f"  stock: seconds per submission {stock_s / n:6.2f} s  -> overhead beyond cells "
           f"{stock_s / n - exec_s:6.2f} s (same cells, one at a time)")

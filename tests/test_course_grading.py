@@ -1,38 +1,87 @@
-"""Every chapter through the course's own grader: no false "tampered", no lost points.
+"""Every chapter through the course's own grader (issue 10's trusted judging, end to end).
 
-The tamper detector watches torch's namespace, so a chapter that makes torch
-rebind something by itself (importing torch._dynamo wraps torch.manual_seed)
-must still grade the solution as full marks.
+The solution scores full marks, the untouched starter 0 with "Not attempted" at every
+check, and every realistic wrong answer (tests/wrong_answers/) 0 on its exercise with
+the same message as in JupyterLab: its evidence crossed from the learner's kernel to the
+grader, inputs (gradients included) crossed the other way, and the grader judged. A
+re-grade reuses the recorded reference and gives the same grades.
 """
 
 import asyncio
 import concurrent.futures
 import shutil
 
+import nbformat
 import pytest
 
 from autograder.grading.pipeline import grade
-from chapters import CHAPTERS, REPO, check_cells, read, release_path, solution_path
+from nbgrader.utils import determine_grade
+
+from chapters import CHAPTERS, REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, \
+    wrong_answers
+
+
+def _outcome(cell):
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return (errors[0].ename, errors[0].evalue) if errors else None
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("course-grade")
+    submitted, wrong = base / "submitted", {}
+    for chapter in CHAPTERS:
+        starter = read(release_path(chapter))
+        wrong[chapter] = wrong_answers(chapter)
+        rounds = max(len(cases) for cases in wrong[chapter].values())
+        submissions = {"solution": read(solution_path(chapter)), "starter": starter}
+        for k in range(rounds):
+            submissions[f"wrong{k}"] = with_answers(
+                starter, {gid: cases[k][0] for gid, cases in wrong[chapter].items() if len(cases) > k})
+        for learner, nb in submissions.items():
+            folder = submitted / learner / chapter
+            folder.mkdir(parents=True)
+            (folder / release_path(chapter).name).write_text(nbformat.writes(nb))
+    report = grade(REPO, submitted, out_dir=base / "out", jobs=2, progress=False)
+    return {"report": report, "out": base / "out", "wrong": wrong, "submitted": submitted}
 
 
 @pytest.mark.slow
-def test_course_grade_gives_solutions_full_marks_and_starters_zero(tmp_path):
-    submitted = tmp_path / "submitted"
-    for chapter in CHAPTERS:
-        for learner, source in (("solution", solution_path(chapter)), ("starter", release_path(chapter))):
-            folder = submitted / learner / chapter
-            folder.mkdir(parents=True)
-            shutil.copy(source, folder / source.name)
-    report = grade(REPO, submitted, out_dir=tmp_path / "out", jobs=2, progress=False)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_course_grade_judges_solution_starter_and_wrong_answers(graded, chapter):
+    report, out = graded["report"], graded["out"]
     problems = []
-    for chapter in CHAPTERS:
-        max_score = sum(c.metadata["nbgrader"]["points"] for c in check_cells(read(release_path(chapter))))
-        solution, starter = report.row("solution", chapter), report.row("starter", chapter)
-        if (solution.status, solution.score) != ("graded", max_score):
-            problems.append(f"{chapter} solution: {solution.status} {solution.score}/{max_score} {solution.reasons}")
-        if (starter.status, starter.score) != ("graded", 0):
-            problems.append(f"{chapter} starter: {starter.status} {starter.score} {starter.reasons}")
+    max_score = sum(c.metadata["nbgrader"]["points"] for c in check_cells(read(release_path(chapter))))
+    solution, starter = report.row("solution", chapter), report.row("starter", chapter)
+    if (solution.status, solution.score) != ("graded", max_score):
+        problems.append(f"solution: {solution.status} {solution.score}/{max_score} {solution.reasons}")
+    if (starter.status, starter.score) != ("graded", 0):
+        problems.append(f"starter: {starter.status} {starter.score} {starter.reasons}")
+    name = release_path(chapter).name
+    for cell in check_cells(read(out / "autograded" / "starter" / chapter / name)):
+        if (_outcome(cell) or ("",))[0] != "NotAttempted":
+            problems.append(f"starter {grade_id(cell)}: expected NotAttempted, got {_outcome(cell)}")
+    for k in range(max(len(cases) for cases in graded["wrong"][chapter].values())):
+        cells = {grade_id(c): c for c in read(out / "autograded" / f"wrong{k}" / chapter / name).cells}
+        for answer_id, cases in graded["wrong"][chapter].items():
+            if len(cases) <= k:
+                continue
+            cell, expected = cells[f"{answer_id}-check"], cases[k][1]
+            outcome = _outcome(cell)
+            if determine_grade(cell)[0] != 0:
+                problems.append(f"wrong{k} {answer_id}: wrong answer {cases[k][0]!r} scored points")
+            if not outcome or outcome[0] != "Incorrect" or expected not in outcome[1]:
+                problems.append(f"wrong{k} {answer_id}: expected Incorrect mentioning {expected!r}, got {outcome}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_regrading_one_learner_reuses_the_reference_and_keeps_the_grades(graded):
+    first = {(r.learner, r.chapter): r.score for r in graded["report"].rows}
+    again = grade(REPO, graded["submitted"], out_dir=graded["out"], jobs=2, progress=False, learners=["wrong0"])
+    assert all(cached for _seconds, cached in again.references.values()) and again.references
+    assert {(r.learner, r.chapter): r.score for r in again.rows} == {
+        k: v for k, v in first.items() if k[0] == "wrong0"}
 
 
 @pytest.mark.slow

@@ -192,3 +192,18 @@ def test_checks_in_loops_are_refused_when_recording():
         "display_data", data={probe.REFERENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})]
     with pytest.raises(reference.ReferenceFailed, match="top-level"):
         reference.collect(executed, template, "ch")
+
+
+def test_reference_cache_key_changes_with_the_secret_and_the_solution(tmp_path):
+    from autograder.grading.course import find_chapters
+
+    chapter = find_chapters(reference.Path(__file__).resolve().parent.parent)[0]
+    data = reference.Path(__file__).resolve().parent.parent / "data"
+    key = reference.cache_key(chapter, "a", data)
+    assert key == reference.cache_key(chapter, "a", data) != reference.cache_key(chapter, "b", data)
+    ref = reference.Reference(chapter.name, {"g": [{"spec": {"check": "value"}, "probe": {"name": "n"}}]}, 1.5)
+    reference.save_cached(tmp_path, ref, key)
+    assert reference.load_cached(tmp_path, chapter.name, key).cells == ref.cells
+    assert reference.load_cached(tmp_path, chapter.name, "other") is None
+    (tmp_path / f"{chapter.name}-{key}.pt").write_bytes(b"damaged")
+    assert reference.load_cached(tmp_path, chapter.name, key) is None

@@ -27,7 +27,8 @@ def summary(report):
     refs = getattr(report, "references", {}) or {}
     if refs:
         lines.append("reference runs of the solutions: " + ", ".join(
-            f"{name} {'failed' if seconds is None else f'{seconds:.1f} s'}" for name, seconds in sorted(refs.items())))
+            f"{name} {'failed' if s is None else ('cached' if cached else f'{s:.1f} s')}"
+            for name, (s, cached) in sorted(refs.items())))
     lines.append(f"wrote {report.csv_path}, {report.out_dir / 'gradebook.db'}, {report.out_dir / 'feedback'}/")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:

@@ -30,7 +30,7 @@ from . import sandbox
 WARMUP = """\
 import numpy, torch, matplotlib
 import matplotlib.pyplot
-import autograder
+import autograder, autograder.probe, cloudpickle
 """
 KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
@@ -265,11 +265,13 @@ async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None)
     return outcome
 
 
-async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execute_one, on_done):
+async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execute_one, on_done, can_start=None):
     """Execute ``items`` with at most ``jobs`` at once, kernels pre-warmed ahead.
 
     ``execute_one(kernel, item) -> Outcome`` runs one; ``on_done(item, outcome_or_exception)``
-    is called in the grading process as each finishes.
+    is called in the grading process as each finishes. ``can_start(item)`` (optional) says whether
+    an item can start at once: a free worker takes the first ready item, in order, before one
+    that would have to wait.
     """
     items = list(items)
     if not items:
@@ -294,11 +296,17 @@ async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execu
                 kernel = error
             await ready.put(kernel)
 
-    pending = list(reversed(items))
+    pending = list(items)
+
+    def take():
+        for index, item in enumerate(pending):
+            if can_start is None or can_start(item):
+                return pending.pop(index)
+        return pending.pop(0)
 
     async def worker():
         while pending:
-            item = pending.pop()
+            item = take()
             t0 = time.perf_counter()
             kernel = await ready.get()
             waited = time.perf_counter() - t0

@@ -66,7 +66,7 @@ class GradeReport:
     wall_s: float = 0.0
     jobs: int = 1
     protections: list = field(default_factory=list)
-    references: dict = field(default_factory=dict)   # chapter -> seconds of its reference run
+    references: dict = field(default_factory=dict)   # chapter -> (seconds of its reference run, cached)
 
     def row(self, learner, chapter):
         return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
@@ -90,6 +90,8 @@ class _ReferenceJob:
     done: object                     # asyncio.Event, set when ``reference`` or ``error`` is known
     reference: object = None
     error: str = ""
+    key: str = ""                    # the cache key of its records (see reference.cache_key)
+    cached: bool = False
 
 
 def grading_secret(out_dir, secret=None):
@@ -204,10 +206,15 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     ref_jobs = {c.name: _ReferenceJob(c, None) for c in selected
                 if any(j.chapter.name == c.name for j in jobs_list)}
+    cache = out_dir / ".work" / "references"
+    for ref in ref_jobs.values():
+        ref.key = references.cache_key(ref.chapter, secret, course_root / "data")
+        ref.reference = references.load_cached(cache, ref.chapter.name, ref.key)
+        ref.cached = ref.reference is not None
 
     def on_done(job, outcome):
         if isinstance(job, _ReferenceJob):
-            _finish_reference(job, outcome)
+            _finish_reference(job, outcome, cache)
             return
         learner = job.submission.learner
         rows.append(_finish(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
@@ -240,8 +247,13 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     async def run_everything():
         for ref in ref_jobs.values():
             ref.done = asyncio.Event()
-        await run_all([*ref_jobs.values(), *jobs_list], jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
-                      data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done)
+            if ref.cached:
+                ref.done.set()
+        # the heaviest reference (the last chapter, as a rule) first, so it overlaps the others' grading
+        order = [*(r for r in reversed(ref_jobs.values()) if not r.cached), *jobs_list]
+        await run_all(order, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
+                      data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done,
+                      can_start=lambda job: isinstance(job, _ReferenceJob) or ref_jobs[job.chapter.name].done.is_set())
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
@@ -261,7 +273,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
     report = GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs, sandbox.protections())
-    report.references = {name: ref.reference.seconds if ref.reference else None for name, ref in ref_jobs.items()}
+    report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
+                         for name, ref in ref_jobs.items()}
     return report
 
 
@@ -278,7 +291,7 @@ async def _run_reference(kernel, job, *, secret, limits):
     return await execute(kernel, nb, limits=generous, setup=setup)
 
 
-def _finish_reference(job, outcome):
+def _finish_reference(job, outcome, cache_dir):
     try:
         if isinstance(outcome, Exception):
             raise references.ReferenceFailed(f"{type(outcome).__name__}: {outcome}")
@@ -286,6 +299,7 @@ def _finish_reference(job, outcome):
             raise references.ReferenceFailed(outcome.reason)
         job.reference = references.collect(outcome.nb, job.chapter.template, job.chapter.name)
         job.reference.seconds = outcome.exec_s
+        references.save_cached(cache_dir, job.reference, job.key)
     except Exception as error:  # every learner of the chapter gets this reason
         job.error = f"{type(error).__name__}: {error}"[:300]
     finally:

@@ -13,9 +13,13 @@ that the i-th record belongs to the i-th call in the source: that is how a
 import ast
 import base64
 import copy
+import hashlib
 import io
+import os
 import pickle
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..probe import REFERENCE_MIME
 from .course import grade_id
@@ -132,4 +136,45 @@ def learner_cell_source(nonce):
 
 def delivery_source(nonce, request):
     return f'__import__("autograder.probe").probe.receive("{nonce}", "{request}")'
+
+
+def cache_key(chapter, secret, data_dir):
+    """What a chapter's records depend on: its notebooks, the secret, this package, torch and the data."""
+    import torch
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    files = [chapter.source_path, chapter.release_path, *sorted(package.rglob("*.py"))]
+    if Path(data_dir).is_dir():
+        files += sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.name).encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    digest.update(f"{secret}|{torch.__version__}|{sys.version}".encode())
+    return digest.hexdigest()[:32]
+
+
+def load_cached(folder, chapter, key):
+    """A :class:`Reference` saved by an earlier run with the same key, or None."""
+    import torch
+
+    path = Path(folder) / f"{chapter}-{key}.pt"
+    if not path.is_file():
+        return None
+    try:
+        saved = torch.load(path, weights_only=True)
+        return Reference(chapter, saved["cells"], float(saved["seconds"]))
+    except Exception:   # a damaged cache is only a cache: run the reference again
+        return None
+
+
+def save_cached(folder, ref, key):
+    import torch
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{ref.chapter}-*.pt"):   # one entry per chapter
+        old.unlink()
+    tmp = folder / f".{ref.chapter}-{key}.tmp"
+    torch.save({"cells": ref.cells, "seconds": ref.seconds}, tmp)
+    os.replace(tmp, folder / f"{ref.chapter}-{key}.pt")
 

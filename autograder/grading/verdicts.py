@@ -76,7 +76,7 @@ def judge_cell(records, evidence):
             line = judge(record["spec"], answer)
         except CheckFailed as failure:
             outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
-            outputs.append(_error(type(failure).__name__, failure.problem, failure._render_traceback_()))
+            outputs.append(_error(type(failure).__name__, str(failure), failure._render_traceback_()))
             return outputs, False, ""
         except MalformedEvidence as error:
             return [_error("MalformedEvidence", f"malformed evidence: {error}")], False, f"malformed evidence: {error}"
