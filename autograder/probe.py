@@ -55,7 +55,10 @@ def _one(probe, namespace):
 
 
 def run(request, *, nonce=None):
-    """Run the probes of one check cell and publish their evidence."""
+    """Run the probes of one check cell and publish their evidence.
+
+    The evidence names the request it answers (a SHA-256 of it), so the grader can
+    tell that these probes ran on its inputs."""
     import torch
     from IPython.display import publish_display_data
 
@@ -63,12 +66,18 @@ def run(request, *, nonce=None):
     namespace = _namespace()
     answers = [_one(probe, namespace) for probe in probes]
     buffer = io.BytesIO()
-    torch.save({"nonce": nonce, "evidence": answers}, buffer)
+    torch.save({"nonce": nonce, "request": request_digest(request), "evidence": answers}, buffer)
     publish_display_data({EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode("ascii"),
                           "text/plain": "evidence reported to the grader"})
 
 
 _pending = {}
+
+
+def request_digest(request):
+    import hashlib
+
+    return hashlib.sha256((request or "").encode("ascii")).hexdigest()
 
 
 def receive(nonce, request):

@@ -207,3 +207,13 @@ def test_reference_cache_key_changes_with_the_secret_and_the_solution(tmp_path):
     assert reference.load_cached(tmp_path, chapter.name, "other") is None
     (tmp_path / f"{chapter.name}-{key}.pt").write_bytes(b"damaged")
     assert reference.load_cached(tmp_path, chapter.name, key) is None
+
+
+def test_evidence_must_answer_the_request_that_was_sent(recording, monkeypatch):
+    check_value("n", 1, namespace={"n": 1})
+    records = recording()
+    outputs = _probe_outputs(records, {"n": 1}, monkeypatch)
+    sent = reference.probe_request(records)
+    assert verdicts.read_evidence(_cell(outputs), NONCE, 1, sent)
+    with pytest.raises(verdicts.NoEvidence, match="probes the grader sent"):
+        verdicts.read_evidence(_cell(outputs), NONCE, 1, reference.probe_request(records * 2))

@@ -18,7 +18,7 @@ import nbformat
 
 from ..judge import MalformedEvidence, judge
 from ..outcomes import CheckFailed
-from ..probe import EVIDENCE_MIME
+from ..probe import EVIDENCE_MIME, request_digest
 from .course import grade_id
 from .reference import is_check_cell
 
@@ -41,8 +41,10 @@ def _error(ename, evalue, traceback=None):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
 
 
-def read_evidence(cell, nonce, count):
-    """The list of ``count`` evidence dicts this cell's probe published, or raise NoEvidence."""
+def read_evidence(cell, nonce, count, request=None):
+    """The list of ``count`` evidence dicts this cell's probe published, or raise NoEvidence.
+
+    With ``request`` (what was sent), the evidence must say it answered exactly that."""
     import torch
 
     found = [o for o in cell.get("outputs", [])
@@ -62,6 +64,8 @@ def read_evidence(cell, nonce, count):
         raise NoEvidence(f"unreadable evidence ({type(error).__name__})") from None
     if not isinstance(data, dict) or data.get("nonce") != nonce:
         raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)")
+    if request is not None and data.get("request") != request_digest(request):
+        raise NoEvidence("evidence does not answer the probes the grader sent")
     evidence = data.get("evidence")
     if not isinstance(evidence, list) or len(evidence) != count:
         raise NoEvidence("evidence does not answer every probe")
@@ -103,7 +107,7 @@ def apply(nb, template, reference, nonce, *, not_run=None):
             verdict = CellVerdict(gid, False, not_run[index], [_error("NotRun", f"not run: {not_run[index]}")])
         else:
             try:
-                evidence = read_evidence(cell, nonce, len(records))
+                evidence = read_evidence(cell, nonce, len(records), reference.request(gid) if records else None)
             except NoEvidence as error:
                 verdict = CellVerdict(gid, False, f"{gid}: {error}", [_error("NoEvidence", str(error))])
             else:
