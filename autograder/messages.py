@@ -69,7 +69,12 @@ CATALOGUE = {
     "hint_no_grad_update": "update parameters in place inside `with torch.no_grad():` (p -= lr * p.grad), so they stay leaves.",
     "hint_item": ".item() turns a one-element tensor into a Python number.",
     # correct
-    "correct": "{name}: {summary}. Well done.",
+    "correct": "{text}. Well done.",
+    "correct_part": "{name}: {summary}",
+    "answer_failed": (
+        "the cell that defines {name} raised an error the last time it ran, so {name} may hold an "
+        "older attempt: fix that cell, run it, then run this check again."
+    ),
     "summary_tensor": "a tensor of shape {shape}, dtype {dtype}",
     "summary_function": "returns the expected results on {count} input(s)",
     "summary_module": "a module with {count} trainable parameters",
