@@ -202,6 +202,14 @@ def test_lab_opens_on_the_chapters_with_the_course_kernel(page, lab_server):
     shown = output_text(cells.first).split()
     assert shown == [sys.prefix, "check_tensor"], shown
     assert_no_news_prompt(page)
+    # Nothing a learner does not need: no empty Nbgrader menu, no Jupytext launcher cards.
+    menus = page.locator(".lm-MenuBar-itemLabel").all_text_contents()
+    assert "Nbgrader" not in menus, menus
+    page.goto(lab_server.url("lab?reset"))
+    cards = page.locator(".jp-LauncherCard")
+    expect(cards.first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    titles = cards.evaluate_all("cs => cs.map(c => c.getAttribute('title') || c.textContent)")
+    assert not [t for t in titles if "Text Notebook" in t or "Markdown" in t or "MyST" in t], titles
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -254,6 +262,8 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     assert shown.strip().startswith(message("label_correct") + ":"), shown
     assert TRACEBACK_WALL not in shown, shown
     assert TRACEBACK_WALL not in output_text(cells.nth(answer)), output_text(cells.nth(answer))
+    # nbgrader's Validate stays, for the learner's own check before submitting
+    _expect()(page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate")).to_be_visible()
     assert_no_news_prompt(page)
 
 
