@@ -5,6 +5,7 @@ from .checks import Case, check_function, check_module, check_tensor, check_that
 from .messages import message, use_catalogue
 from .outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
+from .progress import progress
 
 session.install()   # in JupyterLab: one verdict per check cell, and stale answers noticed
 
@@ -21,5 +22,6 @@ __all__ = [
     "data_path",
     "hidden_seed",
     "message",
+    "progress",
     "use_catalogue",
 ]

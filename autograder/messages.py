@@ -49,6 +49,11 @@ CATALOGUE = {
     "after_state": "after calling {call}, its argument {arg} is not in the expected state.",
     "after_training": "after calling {call}, the module passed as argument {arg} is not in {mode} mode.",
     "after_not_leaf": "after calling {call}, the parameters of argument {arg} are no longer trainable leaf tensors.",
+    # progress
+    "progress_summary": "{done} of {total} exercises correct in this session (run each check cell to update):",
+    "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
+    "progress_title": "Your progress",
+    "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
     # hints: likely causes
     "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
     "hint_missing_batch": "one leading dimension is missing: torch.nn layers expect a batch, try .unsqueeze(0).",

@@ -43,6 +43,17 @@ def tag_expected_errors(nb):
     return nb
 
 
+def with_progress_cell(nb):
+    """End the learner edition with "Your progress": a cell listing every exercise's verdict."""
+    import nbformat
+
+    from .messages import message
+
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"## {message('progress_title')}\n\n{message('progress_text')}"))
+    nb.cells.append(nbformat.v4.new_code_cell("from autograder import progress\n\nprogress()"))
+    return normalise(nb)
+
+
 def generate(course_root, out_dir, *, only=None):
     """Generate learner editions of the chapters into ``out_dir`` (a new folder); return it."""
     course_root = Path(course_root).resolve()
@@ -58,7 +69,7 @@ def generate(course_root, out_dir, *, only=None):
                                    f"{result.stdout}\n{result.stderr}")
         for folder in chapters(scratch / "notebooks"):
             notebook = chapter_notebook(folder)
-            write_notebook(tag_expected_errors(normalise(read(notebook))), notebook)
+            write_notebook(with_progress_cell(tag_expected_errors(normalise(read(notebook)))), notebook)
         shutil.copytree(scratch / "notebooks", out_dir, dirs_exist_ok=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

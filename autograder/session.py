@@ -16,6 +16,7 @@ import ast
 
 _state = {"installed": False, "parts": [], "checked": False}
 _last_run_ok = {}      # name -> whether the last cell that assigns it ran without error
+_verdicts = {}         # a check cell's source (stripped) -> "correct" / "incorrect" / "not attempted"
 
 
 def _shell():
@@ -68,11 +69,26 @@ def _after_cell(result):
     parts, checked = _state["parts"], _state["checked"]
     _state["parts"], _state["checked"] = [], False
     ok = result.error_in_exec is None and result.error_before_exec is None
-    if not checked:
+    if checked:
+        _verdicts[getattr(result.info, "raw_cell", "").strip()] = _verdict(result.error_in_exec)
+    else:
         for name in assigned_names(getattr(result.info, "raw_cell", "")):
             _last_run_ok[name] = ok
     if parts and ok:
         print(format_correct(parts))
+
+
+def _verdict(error):
+    from .outcomes import NotAttempted
+
+    if error is None:
+        return "correct"
+    return "not attempted" if isinstance(error, NotAttempted) else "incorrect"
+
+
+def verdict_of(source):
+    """The last verdict of the check cell with this source in this kernel, or None."""
+    return _verdicts.get((source or "").strip())
 
 
 def checking():

@@ -250,6 +250,10 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
             if "image" in kinds and not shown["images"]:
                 problems.append(f"{where}: the lesson's figure did not render")
     assert not problems, "\n\n".join(problems)
+    exercises = sum(1 for c in learner if is_check(c))
+    summary = message("progress_summary", done=0, total=exercises)
+    last = output_text(cells.nth(len(learner) - 1))
+    assert summary in last and last.count(message("label_not_attempted")) == exercises, last
 
     # One correct answer: type the solution of the first exercise, re-run it and its check.
     answer = next(i for i, c in enumerate(learner) if is_answer(c))
@@ -262,6 +266,9 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     assert shown.strip().startswith(message("label_correct") + ":"), shown
     assert TRACEBACK_WALL not in shown, shown
     assert TRACEBACK_WALL not in output_text(cells.nth(answer)), output_text(cells.nth(answer))
+    run_cell(page, cells.nth(len(learner) - 1))      # "Your progress" counts it
+    last = output_text(cells.nth(len(learner) - 1))
+    assert message("progress_summary", done=1, total=exercises) in last, last
     # nbgrader's Validate stays, for the learner's own check before submitting
     _expect()(page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate")).to_be_visible()
     assert_no_news_prompt(page)
