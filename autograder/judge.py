@@ -228,6 +228,8 @@ def compare_tensor(label, found, expected=None, *, shape=None, dtype=None, devic
         return
     values = found.values
     if values is None:
+        if found.device == "meta":
+            raise Incorrect(message("no_values", name=label, device=found.device), message("hint_to_device"))
         raise Incorrect(message("too_large", name=label))
     if fill is not None:
         index = first_mismatch(values, _tensor(fill).expand(values.shape))

@@ -44,6 +44,7 @@ CATALOGUE = {
     "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
     "condition": "{name}: {problem}",
     "accuracy": "classifies fewer than {share} of the inputs correctly.",
+    "no_values": "{name} is on the {device} device, which holds no values to check.",
     "too_large": "{name} is too large for this check to read its values.",
     "no_raise": "calling {call} returned normally; it should raise {error}.",
     "after_state": "after calling {call}, its argument {arg} is not in the expected state.",
