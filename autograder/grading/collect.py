@@ -249,7 +249,7 @@ def _extract(archive, extracted, *, max_entries, max_bytes):
                 refused[name] = f"zip entry {name!r} points outside the archive: refused"
                 continue
             mode = _entry_mode(info)
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):   # 0: no file type recorded, a plain file
                 refused[name] = f"zip entry {Path(name).name} is {_kind(mode)}: refused"
                 continue
             target = extracted.joinpath(*parts)
@@ -304,7 +304,8 @@ def from_zip(archive, chapters, scratch, *, max_entries=MAX_ZIP_ENTRIES, max_byt
                 sub.notebook, sub.refused = None, mine.pop(wanted)
             sub.notes.extend(mine.values())
             sub.files = _stage_files(folder, extracted, scratch / "files" / learner / chapter.name, sub.notes)
-            stamp = max((dates.get(f"{prefix}{p.name}", "") for p in folder.iterdir()), default="")
+            stamp = max((d for n, d in dates.items() if n.startswith(prefix) and "/" not in n[len(prefix):]),
+                        default="")
             attempts.setdefault((learner, chapter.name), []).append((_stamp_key(stamp), rel, sub))
             continue
         match = pattern.match(parts[-1])

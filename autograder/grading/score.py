@@ -48,14 +48,13 @@ class Feedback:
     """HTML feedback with nbgrader's template; the exporter is built once."""
 
     def __init__(self, db_url):
-        from nbconvert.exporters import HTMLExporter
         import nbgrader
 
         self.db_url = db_url
         formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
         css = formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css"
-        self.exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
-                                     extra_template_paths=[str(css)], sanitize_html=True)
+        self.exporter = _safe_exporter()(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
+                                         extra_template_paths=[str(css)], sanitize_html=True)
 
     def render(self, nb, *, chapter, learner):
         from nbgrader.preprocessors import ClearHiddenTests, GetGrades
@@ -109,6 +108,36 @@ def sanitize(nb):
     return nb
 
 
+# What markdown renders to (nbconvert's renderer: headings with anchor links, highlighted code, tables).
+MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "em", "strong", "b", "i", "code", "pre",
+                 "blockquote", "ul", "ol", "li", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "del",
+                 "span", "div", "sup", "sub"}
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "th": ["align"], "td": ["align"],
+                       "*": ["class", "id"]}
+
+
+def clean_markdown_html(html):
+    """Rendered markdown with only the tags markdown makes and http(s)/mailto links (bleach)."""
+    import bleach
+
+    return bleach.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+                        protocols={"http", "https", "mailto"}, strip=True)
+
+
+def _safe_exporter():
+    """nbconvert's HTMLExporter whose markdown filter cleans what markdown itself produced
+    (the raw HTML in it is already escaped by ``SanitizeHTML``): ``[x](javascript:...)``."""
+    from jinja2 import pass_context
+    from nbconvert.exporters import HTMLExporter
+
+    class SafeHTMLExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            return clean_markdown_html(super().markdown2html(context, source))
+
+    return SafeHTMLExporter
+
+
 def write_atomic(path, text):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,9 +185,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value):
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe,
+    and line breaks inside it become spaces (a bare CR would split the row)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    text = "'" + text if text.startswith(FORMULA_START) else text
+    return " ".join(text.splitlines()) if ("\r" in text or "\n" in text) else text
 
 
 def csv_text(header, rows):
