@@ -196,6 +196,9 @@ def _start_reaper(scratch, dirs):
         try:
             os.setsid()
             os.close(w)
+            devnull = os.open(os.devnull, os.O_RDWR)   # holds no one's pipe open while it waits
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_IGN)
             while os.read(r, 4096):   # EOF: every holder of the other end (jail, unshare) is gone
@@ -260,6 +263,11 @@ def _seccomp_module(cfg):
     path = cfg.get("seccomp_path")
     if not path:
         return None
+    import ctypes.util
+
+    known = cfg.get("seccomp_libs") or {}
+    find = ctypes.util.find_library   # runs ldconfig: 0.1-0.3 s per kernel, so the grader looks once
+    ctypes.util.find_library = lambda name: known.get(name) or find(name)
     sys.path.insert(0, path)
     try:
         import pyseccomp
@@ -270,6 +278,7 @@ def _seccomp_module(cfg):
         return None
     finally:
         sys.path.remove(path)
+        ctypes.util.find_library = find
 
 
 def _deny_keyring(seccomp):

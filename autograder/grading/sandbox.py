@@ -143,6 +143,14 @@ def seccomp_path():
 
 
 @functools.lru_cache(maxsize=None)
+def seccomp_libs():
+    """The shared libraries pyseccomp loads, found once here rather than by every jail."""
+    import ctypes.util
+
+    return {name: ctypes.util.find_library(name) for name in ("c", "seccomp") if ctypes.util.find_library(name)}
+
+
+@functools.lru_cache(maxsize=None)
 def seccomp_available():
     """libseccomp and its bindings load (checked once, in a child, like the jail does)."""
     path = seccomp_path()
@@ -172,6 +180,7 @@ def _config(argv, scratch_dir, limits, how):
         "tmp_bytes": int(limits.tmp_bytes),
         "inodes": int(limits.inodes),
         "seccomp_path": seccomp_path(),
+        "seccomp_libs": seccomp_libs(),
         "arm_file": ARM_FILE,
         "cgroup_root": CGROUP_V1,
         "limits": {
