@@ -127,6 +127,17 @@ def test_a_link_and_a_fifo_are_refused_without_being_opened(tmp_path):
         read_submission(tmp_path / "sub" / f"{TOPIC}.ipynb", root=tmp_path)
 
 
+def test_linked_learner_and_chapter_folders_are_refused(tmp_path, chapter):
+    root = tmp_path / "submitted"
+    (root / "bo").mkdir(parents=True)
+    (root / "bo" / CHAPTER).symlink_to(REPO / "solutions" / CHAPTER)
+    (root / "cy").symlink_to(REPO / "solutions")
+    found, rejected = collect(root, [chapter], tmp_path / "work")
+    assert [(s.learner, s.notebook, s.refused) for s in found] == [
+        ("bo", None, f"bo/{CHAPTER}/ is a symbolic link: refused")]
+    assert rejected == [("cy", "cy/ is a symbolic link: refused")]
+
+
 def test_lms_names_keep_learner_ids_with_underscore_at_plus_and_dot(chapter):
     import re
 

