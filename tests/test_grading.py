@@ -119,7 +119,7 @@ def test_zip_with_lms_names_takes_the_latest_attempt(tmp_path, chapter):
         zf.write(fixture("solution-pass-all-answers"), "01_tensors_ana_attempt_2024-05-02-10-00-00_tensors.ipynb")
         zf.write(fixture("solution-pass-all-answers"), "bob/01_tensors/tensors.ipynb")
         zf.writestr("readme.txt", "not a submission")
-    found = {(s.learner, s.chapter): s for s in collect(archive, [chapter], tmp_path / "work")}
+    found = {(s.learner, s.chapter): s for s in collect(archive, [chapter], tmp_path / "work")[0]}
     assert set(found) == {("ana", CHAPTER), ("bob", CHAPTER)}
     assert "2024-05-02" in found[("ana", CHAPTER)].notebook.name
     assert archive.exists()
@@ -129,7 +129,7 @@ def test_folder_with_a_renamed_notebook_is_still_found(tmp_path, chapter):
     target = tmp_path / "sub" / "cleo" / CHAPTER / "tensors (1).ipynb"
     target.parent.mkdir(parents=True)
     shutil.copy(fixture("solution-pass-all-answers"), target)
-    [sub] = collect(tmp_path / "sub", [chapter], tmp_path / "work")
+    [sub], _ = collect(tmp_path / "sub", [chapter], tmp_path / "work")
     assert sub.notebook == target and "expected tensors.ipynb" in sub.notes[0]
 
 

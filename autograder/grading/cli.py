@@ -29,6 +29,8 @@ def summary(report):
         lines.append("reference runs of the solutions: " + ", ".join(
             f"{name} {'failed' if s is None else ('cached' if cached else f'{s:.1f} s')}"
             for name, (s, cached) in sorted(refs.items())))
+    for name, why in getattr(report, "rejected", []):
+        lines.append(f"not graded: {name!r}: {why}")
     lines.append(f"wrote {report.csv_path}, {report.out_dir / 'gradebook.db'}, {report.out_dir / 'feedback'}/")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
@@ -40,7 +42,7 @@ def _run(course_root, submissions, out, args, limits=None):
     try:
         report = grade(course_root, submissions, out_dir=out, jobs=getattr(args, "jobs", None),
                        learners=getattr(args, "learner", None), chapters=getattr(args, "chapter", None),
-                       limits=limits)
+                       limits=limits, insecure=getattr(args, "insecure", False))
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2

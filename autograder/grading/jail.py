@@ -7,28 +7,45 @@ builds, usually as PID 1 of fresh PID, mount, network, IPC and UTS namespaces
 
 Steps (namespace modes ``root`` and ``userns``):
 
-1. ``root``: take a free sandbox slot (an ``flock`` held for the jail's whole
-   life) and its system user ``course-sbx-N`` (created with ``useradd --system``
-   on first use); hand the scratch directory to that user.
+1. ``root``, first stage, still in the grader's namespaces: take a free sandbox
+   slot (an ``flock``) and its system user ``course-sbx-N`` (created with
+   ``useradd --system`` on first use); fork a reaper (own session, holds the
+   slot's lock) that waits for the jail to end, however it ends, then kills
+   what is left in the slot's cgroup and unmounts the scratch tmpfs; put this
+   process in the slot's cgroup v1 ``memory`` and ``pids`` groups (one memory
+   and process cap for everything the kernel starts); mount the scratch
+   directory as a tmpfs (``size=``, ``nr_inodes=``, owned by the slot's user:
+   unlinked open files and empty files count); then exec ``unshare`` with this
+   script's second stage.
 2. Build a new root on a tmpfs: read-only binds of the system (``/usr``, ``/etc``,
    ...), the Python prefixes, the ``autograder`` package and the course data;
    the scratch directory read-write; private ``/tmp``, ``/dev/shm`` (size-capped
    tmpfs), a minimal ``/dev`` and a fresh ``/proc``. ``pivot_root`` into it and
    detach the old root: solutions, submissions, gradebook and output folders
    simply do not exist in there.
-3. Fork the kernel: new session, rlimits, a filtered environment, then
+3. Fork the kernel: new session, rlimits, a filtered environment, a seccomp
+   filter that denies the kernel keyring calls (``add_key``, ``request_key``,
+   ``keyctl``: keys would outlive the kernel in its user's keyring), then
    ``setpriv`` (other uid or no capabilities, empty bounding set,
    no_new_privs) and exec.
 4. Supervise: forward SIGINT/SIGTERM to the kernel, pass at most
    ``output_bytes`` of its raw stdout/stderr, enforce the wall-clock deadline
-   and the scratch size, reap orphans; when the kernel exits, exit too. As PID 1
-   of the namespace, its exit makes the kernel kill every remaining process.
+   (``prewarm_wait_seconds`` until the grader arms it by writing
+   ``<scratch>/<arm_file>``, then ``wall_seconds`` from then on) and, without a
+   scratch tmpfs, the scratch size; reap orphans; when the kernel exits, exit
+   too. As PID 1 of the namespace, its exit makes the kernel kill every
+   remaining process.
 
 Mode ``rlimits`` (no namespaces available) does steps 3 and 4 only and, at the
 end, kills the kernel's process group.
+
+The seccomp filter is built by the system's libseccomp through ``pyseccomp``
+(ctypes bindings with libseccomp's own Python API), imported from the folder
+the grader names: nothing else outside the standard library is imported.
 """
 
 import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -43,7 +60,9 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+KEYRING_CALLS = ("add_key", "request_key", "keyctl")
+CGROUP_PARENT = "course-sandbox"
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SLOT_DIR = "/run/course-sandbox"
 USER_PREFIX = "course-sbx-"
@@ -105,6 +124,170 @@ def _sandbox_user(slot):
     return entry.pw_uid, entry.pw_gid, name
 
 
+# ---------------------------------------------------------------- cgroup, scratch tmpfs, reaper (root mode)
+
+def _write(path, value):
+    with open(path, "w") as handle:
+        handle.write(str(value))
+
+
+def _cgroup_dirs(cfg, slot):
+    return [f"{cfg['cgroup_root']}/{c}/{CGROUP_PARENT}/slot-{slot}" for c in ("memory", "pids")]
+
+
+def _empty_cgroup(dirs, timeout=10.0):
+    """SIGKILL every process in the slot's cgroups until they are gone (True) or ``timeout``."""
+    end = time.monotonic() + timeout
+    while True:
+        pids = set()
+        for folder in dirs:
+            try:
+                with open(f"{folder}/cgroup.procs") as handle:
+                    pids |= {int(p) for p in handle.read().split()}
+            except (OSError, ValueError):
+                pass
+        pids.discard(os.getpid())
+        if not pids or time.monotonic() > end:
+            return not pids
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _setup_cgroup(cfg, slot):
+    """The slot's memory and pids cgroups (v1), emptied and capped; [] where there are none."""
+    lim = cfg["limits"]
+    dirs = _cgroup_dirs(cfg, slot)
+    if not all(os.path.isdir(os.path.dirname(os.path.dirname(d))) for d in dirs):
+        return []
+    try:
+        for folder in dirs:
+            os.makedirs(folder, exist_ok=True)
+        _empty_cgroup(dirs)
+        memory, pids = dirs
+        value = int(lim["cgroup_memory_bytes"])
+        memsw = f"{memory}/memory.memsw.limit_in_bytes"
+        files = [f"{memory}/memory.limit_in_bytes"] + ([memsw] if os.path.exists(memsw) else [])
+        for order in (files, files[::-1]):   # memsw must stay >= the memory limit while both change
+            try:
+                for path in order:
+                    _write(path, value)
+                break
+            except OSError:
+                continue
+        else:
+            raise OSError("cannot set the memory limit")
+        # the jail's own processes (unshare, this init, setpriv's exec) count too
+        _write(f"{pids}/pids.max", int(lim["max_processes"]) + 4)
+        return dirs
+    except OSError as error:
+        os.write(2, f"jail: no cgroup cap ({error}); per-process rlimits only\n".encode())
+        return []
+
+
+def _start_reaper(scratch, dirs):
+    """A process outside the kernel's reach that cleans up after the jail; returns the fd to keep open."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            os.close(w)
+            devnull = os.open(os.devnull, os.O_RDWR)   # holds no one's pipe open while it waits
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)
+            while os.read(r, 4096):   # EOF: every holder of the other end (jail, unshare) is gone
+                pass
+            _empty_cgroup(dirs)
+            _libc.umount2(os.fsencode(scratch), MNT_DETACH)
+            try:
+                os.rmdir(scratch)   # only once the grader has removed what was in it
+            except OSError:
+                pass
+        finally:
+            os._exit(0)
+    os.close(r)
+    os.set_inheritable(w, True)
+    return w
+
+
+def _scratch_tmpfs(cfg, uid, gid):
+    """Mount a capped tmpfs on the scratch directory (in the grader's namespace: the grader
+    writes data files and connects to the kernel's sockets there), keeping what was in it."""
+    scratch = cfg["scratch"]
+    saved = []
+    for entry in os.scandir(scratch):
+        if entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as handle:
+                saved.append((entry.name, handle.read(), entry.stat(follow_symlinks=False).st_mode & 0o777))
+            os.unlink(entry.path)   # so that the folder is empty again once the tmpfs is gone
+    lim = cfg["limits"]
+    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"mode=700,uid={uid},gid={gid},size={int(lim['scratch_bytes'])},nr_inodes={int(cfg['inodes'])}")
+    for name, data, mode in saved:
+        fd = os.open(f"{scratch}/{name}", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+        try:
+            os.write(fd, data)
+            os.fchown(fd, uid, gid)
+        finally:
+            os.close(fd)
+    os.chdir(scratch)
+
+
+def _first_stage(cfg, argv):
+    """Root mode, in the grader's namespaces: slot, user, reaper, cgroup, scratch tmpfs; then unshare."""
+    slot, _lock = _take_slot(cfg.get("max_slots", 64))
+    cfg["uid"], cfg["gid"], cfg["user"] = _sandbox_user(slot)
+    dirs = _setup_cgroup(cfg, slot)
+    _start_reaper(cfg["scratch"], dirs)          # before joining: the reaper stays outside the cgroup
+    for folder in dirs:
+        _write(f"{folder}/cgroup.procs", os.getpid())
+    try:
+        _scratch_tmpfs(cfg, cfg["uid"], cfg["gid"])
+        cfg["scratch_tmpfs"] = True
+    except OSError as error:
+        os.write(2, f"jail: no scratch tmpfs ({error}); its size is polled instead\n".encode())
+        _give_scratch(cfg["scratch"], cfg["uid"], cfg["gid"])
+    cfg["stage"] = "second"
+    command = [*cfg["unshare"], sys.executable, "-I", "-S", os.path.abspath(__file__), json.dumps(cfg), "--", *argv]
+    os.execv(command[0], command)
+
+
+def _seccomp_module(cfg):
+    """``pyseccomp`` from the folder the grader named, or None (then keyring calls stay allowed)."""
+    path = cfg.get("seccomp_path")
+    if not path:
+        return None
+    import ctypes.util
+
+    known = cfg.get("seccomp_libs") or {}
+    find = ctypes.util.find_library   # runs ldconfig: 0.1-0.3 s per kernel, so the grader looks once
+    ctypes.util.find_library = lambda name: known.get(name) or find(name)
+    sys.path.insert(0, path)
+    try:
+        import pyseccomp
+
+        return pyseccomp
+    except Exception as error:  # noqa: BLE001 - no libseccomp here: say so, run without
+        os.write(2, f"jail: no seccomp filter ({error})\n".encode())
+        return None
+    finally:
+        sys.path.remove(path)
+        ctypes.util.find_library = find
+
+
+def _deny_keyring(seccomp):
+    flt = seccomp.SyscallFilter(seccomp.ALLOW)
+    for name in KEYRING_CALLS:
+        flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
+    flt.load()
+
+
 def _give_scratch(scratch, uid, gid):
     os.chown(scratch, uid, gid)
     os.chmod(scratch, 0o700)
@@ -163,7 +346,8 @@ def _build_root(root, cfg):
     size = cfg["tmp_bytes"]
     for tmp in ("/tmp", "/dev/shm"):
         _mkpoint(root + tmp)
-        _mount("tmpfs", root + tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
+        _mount("tmpfs", root + tmp, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"mode=1777,size={size},nr_inodes={int(cfg.get('inodes', 20_000))}")
     _mkpoint(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     # After the tmpfs mounts, so that a scratch directory under /tmp stays visible.
@@ -217,7 +401,7 @@ def _set_rlimits(lim):
     cap(resource.RLIMIT_MEMLOCK, 0)
 
 
-def _start_kernel(cfg, argv, out_w):
+def _start_kernel(cfg, argv, out_w, seccomp=None):
     pid = os.fork()
     if pid:
         return pid
@@ -233,6 +417,8 @@ def _start_kernel(cfg, argv, out_w):
         cwd = cfg["cwd"] if cfg["cwd"] and os.path.isdir(cfg["cwd"]) else cfg["scratch"]
         os.chdir(cwd)
         _set_rlimits(cfg["limits"])
+        if seccomp is not None:
+            _deny_keyring(seccomp)
         env = _kernel_env(cfg)
         if cfg["mode"] == "root":
             prefix = [cfg["setpriv"], f"--reuid={cfg['uid']}", f"--regid={cfg['gid']}", "--clear-groups",
@@ -271,9 +457,11 @@ def _tree_bytes(path, stop):
 def _supervise(cfg, kernel, out_r):
     """Wait for the kernel; returns its exit status for our own exit."""
     lim = cfg["limits"]
-    deadline = time.monotonic() + lim["wall_seconds"] if lim.get("wall_seconds") else None
+    wall = lim.get("wall_seconds")
+    deadline = time.monotonic() + lim.get("prewarm_wait_seconds", 0) + wall if wall else None
+    arm_file = os.path.join(cfg["scratch"], cfg["arm_file"]) if cfg.get("arm_file") and wall else None
     out_left = lim.get("output_bytes") or 0
-    scratch_cap = lim.get("scratch_bytes")
+    scratch_cap = None if cfg.get("scratch_tmpfs") else lim.get("scratch_bytes")
     next_disk = 0.0
     pending = []
 
@@ -321,6 +509,10 @@ def _supervise(cfg, kernel, out_r):
             if pid == kernel:
                 status = os.waitstatus_to_exitcode(wstatus)
         now = time.monotonic()
+        if arm_file is not None:
+            seconds = _armed(arm_file)
+            if seconds is not None:   # the submission starts now: its own limit, counted from here
+                deadline, arm_file = now + seconds + lim.get("grace_seconds", 0), None
         if status is None and deadline is not None and now > deadline:
             reason, status = "wall-clock limit", 137
         if status is None and scratch_cap and now >= next_disk:
@@ -331,6 +523,22 @@ def _supervise(cfg, kernel, out_r):
         os.write(2, f"\njail: kernel killed: {reason}\n".encode())
     _kill_all(cfg, kernel)
     return status
+
+
+def _armed(path):
+    """The seconds the grader wrote when it started the submission, or None (not yet)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        text = os.read(fd, 64).decode(errors="replace").strip()
+    finally:
+        os.close(fd)
+    try:
+        return min(max(float(text), 1.0), 86400.0)
+    except ValueError:
+        return None
 
 
 def _kill_all(cfg, kernel):
@@ -349,20 +557,20 @@ def _kill_all(cfg, kernel):
 def main(args):
     cfg = json.loads(args[0])
     argv = args[2:] if args[1:2] == ["--"] else args[1:]
+    if cfg["mode"] == "root" and cfg.get("stage") != "second":
+        _first_stage(cfg, argv)   # execs the second stage
     cfg["cwd"] = os.getcwd()
     if cfg["mode"] == "rlimits":
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if cfg["mode"] == "root":
-        _slot, _lock = _take_slot(cfg.get("max_slots", 64))
-        cfg["uid"], cfg["gid"], cfg["user"] = _sandbox_user(_slot)
-        _give_scratch(cfg["scratch"], cfg["uid"], cfg["gid"])
+        _prctl(PR_SET_DUMPABLE, 0)   # the kernel (same uid) cannot read this process's environment
+    seccomp = _seccomp_module(cfg)
     data = os.environ.get("COURSE_DATA_DIR")
     if data and os.path.isdir(data):
         cfg["readonly"].append(os.path.abspath(data))
     if cfg["mode"] in ("root", "userns"):
         _build_root(os.path.join(cfg["scratch"], ".jail-root"), cfg)
     out_r, out_w = os.pipe()
-    kernel = _start_kernel(cfg, argv, out_w)
+    kernel = _start_kernel(cfg, argv, out_w, seccomp)
     os.close(out_w)
     status = _supervise(cfg, kernel, out_r)
     sys.exit(status if 0 <= status < 256 else 128 + (-status if status < 0 else 9))

@@ -15,6 +15,12 @@
 
 Nothing is deleted: a submission that fails keeps its previous gradebook rows and
 feedback, and the statuses of learners not graded in this run are kept.
+
+Error boundary (issue 11): reading and restoring one submission (``_prepare``) and
+scoring it (``_finish_guarded``) each run inside their own ``try``; whatever goes
+wrong becomes that submission's row (``unreadable`` or ``crashed``, with a
+reason), and grades.csv and the status file are written even if the run itself
+stops (``_write_reports`` in a ``finally``).
 """
 
 import asyncio
@@ -36,7 +42,7 @@ from ..checks import RECORD_ENV, SECRET_ENV
 from ..paths import tool_env
 from . import reference as references
 from . import sandbox, verdicts
-from .collect import collect
+from .collect import LEARNER_RE, collect
 from .course import find_chapters, register
 from .execute import execute, run_all
 from .restore import Unreadable, read_submission, restore
@@ -67,6 +73,7 @@ class GradeReport:
     jobs: int = 1
     protections: list = field(default_factory=list)
     references: dict = field(default_factory=dict)   # chapter -> (seconds of its reference run, cached)
+    rejected: list = field(default_factory=list)     # (name, reason): learner names that never become rows
 
     def row(self, learner, chapter):
         return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
@@ -139,16 +146,18 @@ def _run_to_completion(coroutine):
 
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
-          prewarm=None, feedback=True, progress=True, secret=None):
+          prewarm=None, feedback=True, progress=True, secret=None, insecure=False):
     """Grade ``submissions`` (folder or zip) against the course at ``course_root``.
 
     ``secret`` seeds the hidden checks' inputs (default: ``COURSE_GRADING_SECRET``,
-    else a secret kept in ``out_dir``).
+    else a secret kept in ``out_dir``). ``insecure`` allows grading without
+    namespaces (see ``sandbox.preflight``).
     """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     started = time.perf_counter()
     course_root = Path(course_root).resolve()
     out_dir = Path(out_dir).resolve()
+    sandbox.preflight(course_root=course_root, out_dir=out_dir, submissions=submissions, insecure=insecure)
     out_dir.mkdir(parents=True, exist_ok=True)
     limits = limits or sandbox.Limits()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -168,7 +177,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     work = out_dir / ".work"
     work.mkdir(exist_ok=True)
-    found = collect(submissions, all_chapters, work)
+    found, rejected = collect(submissions, all_chapters, work)
     if learners:
         found = [s for s in found if s.learner in learners]
     found = [s for s in found if s.chapter in {c.name for c in selected}]
@@ -176,17 +185,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     rows, jobs_list = [], []
     for sub in found:
-        chapter = by_name[sub.chapter]
-        try:
-            submitted = read_submission(sub.notebook)
-        except Unreadable as error:
-            rows.append(Row(sub.learner, sub.chapter, None, chapter.max_score, "unreadable",
-                            [str(error), *sub.notes]))
-            continue
-        nb, notes = restore(submitted, chapter.template)
-        nonce = secrets.token_hex(16)
-        nb = probe_notebook(nbformat.from_dict(nb), nonce)
-        jobs_list.append(_Job(sub, chapter, nb, nonce, [*sub.notes, *notes]))
+        prepared = _prepare(sub, by_name[sub.chapter])
+        (rows if isinstance(prepared, Row) else jobs_list).append(prepared)
     # learners seen in this run without a submission for a selected chapter
     seen = {(s.learner, s.chapter) for s in found}
     for learner in sorted({s.learner for s in found}):
@@ -217,8 +217,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             _finish_reference(job, outcome, cache)
             return
         learner = job.submission.learner
-        rows.append(_finish(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
-                            renderer=renderer))
+        rows.append(_finish_guarded(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
+                                    renderer=renderer))
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -235,10 +235,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         if ref.reference is None:
             raise RuntimeError(f"the reference run of {job.chapter.name} failed: {ref.error}")
         running.add(id(job))
-        files = []
-        if job.submission.folder is not None:
-            files = [p for p in job.submission.folder.iterdir()
-                     if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 50 * 1024**2]
+        files = job.submission.files   # the grader's own copies of plain files (see collect)
+        sandbox.arm(kernel.scratch, limits.submission_timeout_s)
         before = {i: references.delivery_source(job.nonce, ref.reference.request(references.grade_id(c)))
                   for i, c in enumerate(job.nb.cells) if references.is_check_cell(c)
                   and references.grade_id(c) in ref.reference.cells}
@@ -262,20 +260,63 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         shutil.rmtree(scratch_root, ignore_errors=True)
         if bar is not None:
             bar.close()
+        stopped = sys.exc_info()[1]
+        done = {(r.learner, r.chapter) for r in rows}
+        for job in jobs_list:   # only when the run itself stopped: never a silent gap
+            if (job.submission.learner, job.chapter.name) not in done:
+                rows.append(Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
+                                [f"grading stopped: {type(stopped).__name__}: {stopped}"[:300], *job.notes]))
+        csv_path = _write_reports(rows, out_dir, db_url, all_chapters)
 
+    report = GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs, sandbox.protections())
+    report.rejected = rejected
+    report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
+                         for name, ref in ref_jobs.items()}
+    return report
+
+
+def _write_reports(rows, out_dir, db_url, all_chapters):
+    """The status file and grades.csv, from this run's rows and the previous statuses."""
     rows.sort(key=lambda r: (r.learner, r.chapter))
     status_path = out_dir / STATUS_FILE
-    statuses = json.loads(status_path.read_text()) if status_path.exists() else {}
+    try:
+        statuses = json.loads(status_path.read_text()) if status_path.exists() else {}
+        statuses = {k: v for k, v in statuses.items() if LEARNER_RE.match(k) and isinstance(v, dict)}
+    except (OSError, ValueError):
+        statuses = {}
     for row in rows:
         statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons}
     write_atomic(status_path, json.dumps(statuses, indent=1, sort_keys=True) + "\n")
     header, table = grades_table(db_url, all_chapters, statuses)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
-    report = GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs, sandbox.protections())
-    report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
-                         for name, ref in ref_jobs.items()}
-    return report
+    return csv_path
+
+
+def _prepare(sub, chapter):
+    """The submission's job, or its ``unreadable`` row: nothing in one file can stop the others."""
+    try:
+        if sub.refused:
+            raise Unreadable(sub.refused)
+        submitted = read_submission(sub.notebook, root=sub.root)
+        nb, notes = restore(submitted, chapter.template)
+        nonce = secrets.token_hex(16)
+        nb = probe_notebook(nbformat.from_dict(nb), nonce)
+        return _Job(sub, chapter, nb, nonce, [*sub.notes, *notes])
+    except Unreadable as error:
+        reason = str(error)
+    except (Exception, RecursionError) as error:   # malformed in a way validation did not catch
+        reason = f"cannot be prepared for grading ({type(error).__name__}: {error})"[:300]
+    return Row(sub.learner, sub.chapter, None, chapter.max_score, "unreadable", [reason, *sub.notes])
+
+
+def _finish_guarded(job, outcome, ref, **kwargs):
+    """``_finish``, with whatever goes wrong in it becoming this submission's ``crashed`` row."""
+    try:
+        return _finish(job, outcome, ref, **kwargs)
+    except Exception as error:
+        return Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
+                   [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
 
 
 async def _run_reference(kernel, job, *, secret, limits):
@@ -288,6 +329,7 @@ async def _run_reference(kernel, job, *, secret, limits):
 
     generous = replace(limits, cell_timeout_s=max(limits.cell_timeout_s, 120.0),
                        submission_timeout_s=max(limits.submission_timeout_s, 600.0))
+    sandbox.arm(kernel.scratch, generous.submission_timeout_s)
     return await execute(kernel, nb, limits=generous, setup=setup)
 
 

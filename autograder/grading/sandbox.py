@@ -11,20 +11,32 @@ Three modes, the strongest the machine allows (``COURSE_SANDBOX_MODE`` forces
 one, for tests):
 
 ``root``
-    The grader runs as root: ``unshare`` gives the kernel its own PID, mount,
-    network, IPC and UTS namespaces; inside, :mod:`autograder.grading.jail`
-    builds a minimal read-only root (system, Python, the ``autograder`` package,
-    the course data, and the scratch directory as the only writable place),
-    then runs the kernel as a system user of its own (``course-sbx-N``, one per
-    running kernel) with rlimits, no capabilities and no_new_privs.
+    The grader runs as root. :mod:`autograder.grading.jail` first (in the
+    grader's namespaces) takes a slot and its system user (``course-sbx-N``),
+    puts the kernel in a memory and pids cgroup of that slot (cgroup v1, where
+    mounted) and mounts the scratch directory as a tmpfs with ``size=`` and
+    ``nr_inodes=`` caps; then ``unshare`` gives the kernel its own PID, mount,
+    network, IPC and UTS namespaces, in which the jail builds a minimal
+    read-only root (system, Python, the ``autograder`` package, the course
+    data, and the scratch directory as the only writable place) and runs the
+    kernel as the slot's user with rlimits, no capabilities, no_new_privs and a
+    seccomp filter (libseccomp, through ``pyseccomp``) that denies the kernel
+    keyring calls. A reaper outside the kernel's reach empties the cgroup and
+    unmounts the scratch tmpfs when the jail ends, however it ends.
 ``userns``
     Not root, but unprivileged user namespaces work: the same, except that the
     kernel keeps the grader's uid (as an unprivileged "root" without
-    capabilities inside its user namespace).
+    capabilities inside its user namespace), and there is no cgroup and no
+    scratch tmpfs (the scratch directory's size is polled instead).
 ``rlimits``
-    No namespaces: rlimits, a new session, a filtered environment, the output
-    cap and the deadline only. The kernel can read whatever the grader can and
-    reach the network; :func:`protections` says so.
+    No namespaces: rlimits, a new session, a filtered environment, the seccomp
+    filter, the output cap and the deadline only. The kernel can read whatever
+    the grader can and reach the network, so :func:`preflight` refuses it
+    unless asked for explicitly (``--insecure``, or ``COURSE_SANDBOX_MODE=rlimits``).
+
+The jail's hard wall-clock kill is armed by :func:`arm` when the grader starts
+a submission on a (pre-warmed) kernel: until then a kernel may wait
+``Limits.prewarm_wait_s``, after it the submission's own limit plus a grace.
 """
 
 import functools
@@ -37,6 +49,12 @@ from pathlib import Path
 
 JAIL = Path(__file__).with_name("jail.py")
 MODES = ("root", "userns", "rlimits")
+ARM_FILE = ".grading-armed"
+CGROUP_V1 = "/sys/fs/cgroup"
+
+
+class SandboxRefused(RuntimeError):
+    """Grading would not be isolated as the machine allows; the message says why and what to do."""
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 
@@ -52,9 +70,12 @@ class Limits:
     file_bytes: int = 256 * 1024**2  # largest file a kernel may write (RLIMIT_FSIZE)
     scratch_bytes: int = 512 * 1024**2  # the whole scratch directory; over it the kernel is killed
     tmp_bytes: int = 256 * 1024**2  # private /tmp and /dev/shm (tmpfs, each)
+    inodes: int = 20_000  # files and folders in the scratch tmpfs, and in /tmp and /dev/shm (each)
+    cgroup_memory_bytes: int = 3 * 1024**3  # all processes of one kernel together (cgroup, root mode)
     open_files: int = 1024
     cpu_seconds: float = None  # RLIMIT_CPU; None: twice submission_timeout_s
-    grace_s: float = 30.0  # the jail kills everything at submission_timeout_s + grace_s
+    grace_s: float = 30.0  # the jail kills everything at submission_timeout_s + grace_s after arm()
+    prewarm_wait_s: float = 1800.0  # how long a warm kernel may wait for its submission (arm())
     readable: tuple = field(default_factory=tuple)  # extra read-only paths for the kernel
 
 
@@ -109,6 +130,46 @@ def _readonly_paths(argv, limits):
     return unique
 
 
+@functools.lru_cache(maxsize=None)
+def seccomp_path():
+    """The folder holding ``pyseccomp`` (the jail runs isolated from site-packages), or None."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pyseccomp")
+    except (ImportError, ValueError):
+        return None
+    return str(Path(spec.origin).parent) if spec and spec.origin else None
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_libs():
+    """The shared libraries pyseccomp loads, found once here rather than by every jail."""
+    import ctypes.util
+
+    return {name: ctypes.util.find_library(name) for name in ("c", "seccomp") if ctypes.util.find_library(name)}
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_available():
+    """libseccomp and its bindings load (checked once, in a child, like the jail does)."""
+    path = seccomp_path()
+    if not path:
+        return False
+    code = f"import sys; sys.path.insert(0, {path!r}); import pyseccomp; pyseccomp.SyscallFilter(pyseccomp.ALLOW)"
+    try:
+        return subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def cgroup_available():
+    """cgroup v1 memory and pids controllers are mounted and writable (root mode only)."""
+    return mode() == "root" and all(os.access(f"{CGROUP_V1}/{c}/cgroup.procs", os.W_OK)
+                                    for c in ("memory", "pids"))
+
+
 def _config(argv, scratch_dir, limits, how):
     cpu = limits.cpu_seconds if limits.cpu_seconds is not None else 2 * limits.submission_timeout_s
     return {
@@ -117,6 +178,11 @@ def _config(argv, scratch_dir, limits, how):
         "setpriv": shutil.which("setpriv") or "/usr/bin/setpriv",
         "readonly": _readonly_paths(argv, limits) if how != "rlimits" else [],
         "tmp_bytes": int(limits.tmp_bytes),
+        "inodes": int(limits.inodes),
+        "seccomp_path": seccomp_path(),
+        "seccomp_libs": seccomp_libs(),
+        "arm_file": ARM_FILE,
+        "cgroup_root": CGROUP_V1,
         "limits": {
             "memory_bytes": limits.memory_bytes,
             "max_processes": limits.max_processes,
@@ -126,6 +192,9 @@ def _config(argv, scratch_dir, limits, how):
             "output_bytes": limits.output_bytes,
             "scratch_bytes": limits.scratch_bytes,
             "wall_seconds": limits.submission_timeout_s + limits.grace_s,
+            "grace_seconds": limits.grace_s,
+            "prewarm_wait_seconds": limits.prewarm_wait_s,
+            "cgroup_memory_bytes": limits.cgroup_memory_bytes,
         },
     }
 
@@ -141,15 +210,76 @@ def wrap_kernel_command(argv, *, scratch_dir, limits):
 
     limits = limits or Limits()
     how = mode()
-    config = json.dumps(_config(list(argv), scratch_dir, limits, how))
-    jail = [sys.executable, "-I", "-S", str(JAIL), config, "--", *argv]
-    if how == "rlimits":
-        return jail
+    cfg = _config(list(argv), scratch_dir, limits, how)
     unshare = [shutil.which("unshare") or "/usr/bin/unshare"]
     if how == "userns":
         unshare += ["--user", "--map-root-user"]
     unshare += ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"]
-    return unshare + jail
+    if how == "root":   # the jail's first stage runs here, then execs unshare + its second stage
+        cfg["unshare"] = unshare
+    jail = [sys.executable, "-I", "-S", str(JAIL), json.dumps(cfg), "--", *argv]
+    return jail if how in ("rlimits", "root") else unshare + jail
+
+
+def arm(scratch_dir, seconds):
+    """Start the jail's hard wall-clock limit: ``seconds`` (plus its grace) from now.
+
+    Called by the grader when a submission starts on a kernel, which may have
+    waited pre-warmed for a while; the jail reads it once.
+    """
+    path = Path(scratch_dir) / ARM_FILE
+    tmp = path.with_name(ARM_FILE + ".tmp")
+    try:
+        tmp.write_text(f"{float(seconds):.3f}\n")
+        os.replace(tmp, path)
+    except OSError:   # the kernel is gone; nothing to arm
+        pass
+
+
+def _inside(path, folder):
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def preflight(*, course_root, out_dir, submissions=None, insecure=False):
+    """Refuse to grade when isolation would silently be weaker than asked for.
+
+    - without namespaces (``rlimits`` mode) unless ``insecure`` or the mode was set
+      explicitly with ``COURSE_SANDBOX_MODE``; when allowed, say so loudly on stderr;
+    - when the course (its solutions), the output folder or the submissions lie inside
+      a folder that is bound read-only into every kernel's jail.
+    """
+    how = mode()
+    if how == "rlimits":
+        if not insecure and os.environ.get("COURSE_SANDBOX_MODE") != "rlimits":
+            raise SandboxRefused(
+                "namespaces are not available here (unshare/setpriv missing, or user namespaces disabled): "
+                "a kernel could read the solutions and the gradebook and reach the network. Grade as root or "
+                "where unprivileged user namespaces work, or accept this with --insecure (make grade INSECURE=1).")
+        sys.stderr.write("\n*** INSECURE GRADING: no namespaces. Kernels run with the grader's user: they can "
+                         "read solutions, the gradebook and other learners' files, and reach the network. ***\n\n")
+        _undumpable()
+        return
+    binds = _readonly_paths([sys.executable], Limits())
+    checks = [("the course's solutions", Path(course_root) / "solutions"), ("the output folder", out_dir)]
+    if submissions is not None:
+        checks.append(("the submissions", submissions))
+    for what, path in checks:
+        for folder in binds:
+            if _inside(path, folder):
+                raise SandboxRefused(f"{what} ({path}) lies inside {folder}, which every kernel can read: "
+                                     f"move it elsewhere")
+
+
+
+def _undumpable():
+    """Without namespaces, keep a kernel (same uid) from reading /proc/<grader>/environ and memory."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
 
 
 def protections():
@@ -157,6 +287,7 @@ def protections():
     how = mode()
     ns = how in ("root", "userns")
     d = Limits()
+    cgroup, seccomp = cgroup_available(), seccomp_available()
     rows = [
         ("isolation mode", True, how),
         ("separate unprivileged user", how == "root",
@@ -175,8 +306,18 @@ def protections():
          + f", files {d.file_bytes >> 20} MiB, CPU 2x submission timeout"),
         ("output and disk caps", True, f"raw output {d.output_bytes >> 10} KiB, scratch {d.scratch_bytes >> 20} MiB"
          + (f", /tmp {d.tmp_bytes >> 20} MiB" if ns else "")),
+        ("scratch on a tmpfs", how == "root",
+         f"size {d.scratch_bytes >> 20} MiB and {d.inodes} files, unlinked open files included" if how == "root"
+         else "off: the scratch folder's size is polled (open unlinked files and empty files escape it)"),
+        ("cgroup memory and process cap", cgroup,
+         f"{d.cgroup_memory_bytes >> 20} MiB and {d.max_processes} processes for the whole kernel" if cgroup else
+         "off (not root, or no cgroup v1 memory/pids here): only the per-process rlimits apply"),
+        ("kernel keyring denied", seccomp, "add_key, request_key and keyctl fail (seccomp, libseccomp)" if seccomp
+         else "off: libseccomp or pyseccomp missing; keys a kernel adds persist for its user"),
         ("filtered environment", True, "only PATH, locale, JPY_*, COURSE_DATA_DIR and thread settings pass"),
-        ("wall-clock kill", True, "everything is killed at the submission timeout plus a grace period"),
+        ("wall-clock kill", True, "everything is killed at the submission timeout plus a grace period, "
+                                  "counted from the submission's start (a warm kernel waits at most "
+                                  f"{d.prewarm_wait_s:g} s before)"),
         ("trusted judging", True, "kernels only report evidence; verdicts are computed by the grader"),
     ]
     return rows

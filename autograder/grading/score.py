@@ -3,7 +3,14 @@
 Scores come from nbgrader's own ``SaveAutoGrades`` (written to the gradebook by
 the grading process only); feedback HTML from ``GetGrades`` + ``ClearHiddenTests``
 and nbgrader's feedback template (check cells already hold the grader's
-verdicts, see ``verdicts``).
+verdicts, see ``verdicts``). Learner text is data: before rendering, every
+cell goes through nbconvert's own ``SanitizeHTML`` (bleach: markdown and raw
+cells, ``text/html`` and ``text/markdown`` outputs; scripts, event handlers and
+unknown output types such as ``application/javascript`` are dropped), images
+must be plain base64 and output metadata is dropped (it becomes HTML
+attributes); the exporter runs with ``sanitize_html=True``. Hidden tests are
+cleared from test cells only, so an answer cell's text cannot break feedback.
+grades.csv cells that a spreadsheet would read as a formula are neutralised.
 Every file is written to a temporary name and renamed, so a failure never
 leaves a previous grade's feedback half-written or deleted.
 """
@@ -12,9 +19,10 @@ import copy
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
-
+from .course import is_protected
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 
@@ -40,24 +48,32 @@ class Feedback:
     """HTML feedback with nbgrader's template; the exporter is built once."""
 
     def __init__(self, db_url):
-        from nbconvert.exporters import HTMLExporter
         import nbgrader
 
         self.db_url = db_url
         formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
         css = formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css"
-        self.exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
-                                     extra_template_paths=[str(css)])
+        self.exporter = _safe_exporter()(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
+                                         extra_template_paths=[str(css)], sanitize_html=True)
 
     def render(self, nb, *, chapter, learner):
         from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+        class ClearHiddenTestsInTests(ClearHiddenTests):
+            """Only test cells (from the source) hold hidden tests; a learner's text stays text."""
+
+            def preprocess_cell(self, cell, resources, cell_index):
+                if is_protected(cell):
+                    return super().preprocess_cell(cell, resources, cell_index)
+                return cell, resources
+
         nb = copy.deepcopy(nb)
         resources = {"nbgrader": {"db_url": self.db_url, "assignment": chapter.name,
                                   "notebook": chapter.topic, "student": learner}}
-        hidden = {i for i, c in enumerate(nb.cells) if HIDDEN_BEGIN in c.source}
+        hidden = {i for i, c in enumerate(nb.cells) if is_protected(c) and HIDDEN_BEGIN in c.source}
         nb, resources = GetGrades().preprocess(nb, resources)
-        nb, resources = ClearHiddenTests().preprocess(nb, resources)
+        nb, resources = ClearHiddenTestsInTests().preprocess(nb, resources)
+        nb = sanitize(nb)
         for index in hidden:
             # A traceback could quote a hidden line; keep only the exception's own message.
             for output in nb.cells[index].get("outputs", []):
@@ -65,6 +81,61 @@ class Feedback:
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return html
+
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
+SAFE_OUTPUT_KEYS = {"text/plain", "image/png", "image/jpeg"}   # rendered without markup
+SANITIZED_OUTPUT_TYPES = {"text/html", "text/markdown"}        # rendered after bleach
+
+
+def sanitize(nb):
+    """``nb`` (in place) made safe to render as HTML: nbconvert's ``SanitizeHTML`` and stricter output rules."""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    for cell in nb.cells:
+        cell.pop("attachments", None)
+        for output in cell.get("outputs", []):
+            if "data" not in output:
+                continue
+            output["metadata"] = {}     # width/height/... become unquoted HTML attributes
+            for mime, value in list(output["data"].items()):
+                if isinstance(value, list):
+                    value = output["data"][mime] = "".join(str(v) for v in value)
+                if not isinstance(value, str) or (mime.startswith("image/") and not _BASE64.match(value)):
+                    del output["data"][mime]
+    sanitizer = SanitizeHTML(safe_output_keys=SAFE_OUTPUT_KEYS, sanitized_output_types=SANITIZED_OUTPUT_TYPES)
+    nb, _ = sanitizer.preprocess(nb, {})
+    return nb
+
+
+# What markdown renders to (nbconvert's renderer: headings with anchor links, highlighted code, tables).
+MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "em", "strong", "b", "i", "code", "pre",
+                 "blockquote", "ul", "ol", "li", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "del",
+                 "span", "div", "sup", "sub"}
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "th": ["align"], "td": ["align"],
+                       "*": ["class", "id"]}
+
+
+def clean_markdown_html(html):
+    """Rendered markdown with only the tags markdown makes and http(s)/mailto links (bleach)."""
+    import bleach
+
+    return bleach.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+                        protocols={"http", "https", "mailto"}, strip=True)
+
+
+def _safe_exporter():
+    """nbconvert's HTMLExporter whose markdown filter cleans what markdown itself produced
+    (the raw HTML in it is already escaped by ``SanitizeHTML``): ``[x](javascript:...)``."""
+    from jinja2 import pass_context
+    from nbconvert.exporters import HTMLExporter
+
+    class SafeHTMLExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            return clean_markdown_html(super().markdown2html(context, source))
+
+    return SafeHTMLExporter
 
 
 def write_atomic(path, text):
@@ -110,9 +181,21 @@ def grades_table(db_url, chapters, statuses):
     return ["learner", *names, "total", "status"], rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe,
+    and line breaks inside it become spaces (a bare CR would split the row)."""
+    text = "" if value is None else str(value)
+    text = "'" + text if text.startswith(FORMULA_START) else text
+    return " ".join(text.splitlines()) if ("\r" in text or "\n" in text) else text
+
+
 def csv_text(header, rows):
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(h, "")) for h in header])
     return buffer.getvalue()

@@ -1,0 +1,134 @@
+"""The jail's limits (issue 11), on direct jail runs: a small script runs where a kernel would.
+
+Each test runs ``sandbox.wrap_kernel_command`` on ``python -c CODE`` in a scratch folder and
+reads what the script printed (the jail passes its stdout on as stderr). Root mode is what
+these protections need; elsewhere the tests say which protection is off and skip.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+
+from autograder.grading import sandbox
+
+pytestmark = pytest.mark.slow
+ROOT_ONLY = pytest.mark.skipif(sandbox.mode() != "root", reason="needs root mode (tmpfs scratch, cgroup, slot users)")
+SMALL = replace(sandbox.Limits(), scratch_bytes=16 * 1024**2, tmp_bytes=16 * 1024**2, inodes=2_000,
+                cgroup_memory_bytes=384 * 1024**2, max_processes=32, submission_timeout_s=60, grace_s=0)
+
+
+def jailed(tmp_path, code, limits=SMALL, timeout=60, arm_after=None):
+    scratch = tmp_path / f"s{time.monotonic_ns()}"
+    scratch.mkdir()
+    argv = sandbox.wrap_kernel_command([sys.executable, "-c", code], scratch_dir=str(scratch), limits=limits)
+    started = time.monotonic()
+    process = subprocess.Popen(argv, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if arm_after is not None:
+        time.sleep(arm_after)
+        sandbox.arm(scratch, limits.submission_timeout_s)
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, err, time.monotonic() - started
+
+
+@ROOT_ONLY
+def test_unlinked_open_files_count_against_the_scratch_cap(tmp_path):
+    code = ("import os\nf = open('gone', 'wb'); os.unlink('gone'); n = 0\n"
+            "try:\n    [f.write(b'x' * 2**20) or f.flush() for _ in range(64)]; print('WROTE ALL')\n"
+            "except OSError as e: print('stopped', e.errno)")
+    _rc, err, _s = jailed(tmp_path, code)
+    assert "stopped 28" in err and "WROTE ALL" not in err, err   # ENOSPC well before 64 MiB
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("where", [".", "/tmp"])
+def test_thirty_thousand_empty_files_hit_the_inode_cap(tmp_path, where):
+    code = (f"import os\nn = 0\ntry:\n    for i in range(30000): open(os.path.join({where!r}, f'e{{i}}'), 'w').close(); n += 1\n"
+            "except OSError as e: print('stopped at', n, e.errno)\nelse: print('ALL 30000')")
+    _rc, err, _s = jailed(tmp_path, code)
+    assert "stopped at" in err and "ALL 30000" not in err, err
+
+
+@ROOT_ONLY
+def test_memory_cap_holds_for_all_processes_of_a_kernel_together(tmp_path):
+    # four processes of 150 MiB each: every one is far under its own address-space rlimit,
+    # together they pass the kernel's 384 MiB cgroup cap
+    code = ("import os, time\npids = []\nfor _ in range(4):\n    pid = os.fork()\n"
+            "    if pid == 0:\n        b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(5); os._exit(0)\n"
+            "    pids.append(pid)\n"
+            "codes = [os.waitpid(p, 0)[1] for p in pids]\nprint('killed', sum(1 for c in codes if os.WIFSIGNALED(c)))")
+    _rc, err, _s = jailed(tmp_path, code)
+    assert "killed" in err and "killed 0" not in err, err
+
+
+@ROOT_ONLY
+def test_process_cap_holds_for_the_whole_kernel(tmp_path):
+    code = ("import os, time\nn = 0\ntry:\n    for _ in range(100):\n        if os.fork() == 0: time.sleep(3); os._exit(0)\n"
+            "        n += 1\nexcept OSError as e: print('stopped at', n, e.errno)\nelse: print('ALL 100')")
+    _rc, err, _s = jailed(tmp_path, code)
+    assert "stopped at" in err and "ALL 100" not in err, err
+    assert int(err.split("stopped at")[1].split()[0]) <= SMALL.max_processes, err
+
+
+@pytest.mark.skipif(not sandbox.seccomp_available(), reason="libseccomp or pyseccomp missing: keyring calls allowed")
+def test_keyring_calls_are_denied_so_no_key_reaches_the_next_kernel(tmp_path):
+    numbers = {"x86_64": (248, 250), "aarch64": (217, 219)}.get(os.uname().machine)
+    if numbers is None:
+        pytest.skip("syscall numbers known for x86_64 and aarch64 only")
+    add_key, keyctl = numbers
+    code = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"r = libc.syscall({add_key}, b'user', b'planted', b'secret', 6, ctypes.c_int(-4))\n"
+            "print('add_key', r, ctypes.get_errno())\n"
+            f"r = libc.syscall({keyctl}, 0, ctypes.c_int(-4), 0)\nprint('keyctl', r, ctypes.get_errno())")
+    for _ in range(2):   # the second run is the "next submission"
+        _rc, err, _s = jailed(tmp_path, code)
+        assert "add_key -1 1" in err and "keyctl -1 1" in err, err   # EPERM both times
+
+
+@ROOT_ONLY
+def test_wall_clock_limit_counts_from_the_submission_start_not_the_prewarm(tmp_path):
+    limits = replace(SMALL, submission_timeout_s=2.0, grace_s=0.0, prewarm_wait_s=2.0)
+    code = "import time; time.sleep(30)"
+    _rc, err, never_armed = jailed(tmp_path, code, limits=limits)
+    assert "wall-clock limit" in err and 3.5 < never_armed < 10, (never_armed, err)
+    _rc, err, armed_late = jailed(tmp_path, code, limits=limits, arm_after=3.0)   # waited 3 s warm
+    assert "wall-clock limit" in err and armed_late > 4.8, (armed_late, err)   # 3 s + its own 2 s
+
+
+def test_rlimits_mode_needs_an_explicit_choice(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("COURSE_SANDBOX_MODE", raising=False)
+    monkeypatch.setattr(sandbox, "_detect", lambda: "rlimits")
+    monkeypatch.setattr(sandbox, "_undumpable", lambda: None)
+    with pytest.raises(sandbox.SandboxRefused, match="--insecure"):
+        sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+    sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out", insecure=True)
+    assert "INSECURE GRADING" in capsys.readouterr().err
+    monkeypatch.setenv("COURSE_SANDBOX_MODE", "rlimits")   # set explicitly, as the tests do
+    sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+
+
+def test_refuses_a_course_or_output_inside_a_folder_bound_into_the_jail(monkeypatch, tmp_path):
+    monkeypatch.setattr(sandbox, "mode", lambda: "root")
+    with pytest.raises(sandbox.SandboxRefused, match="solutions"):
+        sandbox.preflight(course_root="/usr/src/app", out_dir=tmp_path)
+    with pytest.raises(sandbox.SandboxRefused, match="output folder"):
+        sandbox.preflight(course_root=tmp_path, out_dir=os.path.join(sys.prefix, "grades"))
+    sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+
+
+def test_grade_cli_says_why_it_refuses(monkeypatch, tmp_path, capsys):
+    from autograder.cli import main
+
+    monkeypatch.setattr(sandbox, "mode", lambda: "root")
+    (tmp_path / "sub").mkdir()
+    code = main(["grade", "--submissions", str(tmp_path / "sub"), "--out", os.path.join(sys.prefix, "x")])
+    assert code == 2 and "every kernel can read" in capsys.readouterr().err
+    assert not os.path.exists(os.path.join(sys.prefix, "x"))
+
+
+def test_protections_name_every_new_defence():
+    names = {name for name, _on, _detail in sandbox.protections()}
+    assert {"scratch on a tmpfs", "cgroup memory and process cap", "kernel keyring denied"} <= names
