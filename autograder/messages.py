@@ -57,7 +57,7 @@ CATALOGUE = {
     "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
     # hints: likely causes
     "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
-    "hint_missing_batch": "one leading dimension is missing: torch.nn layers expect a batch, try .unsqueeze(0).",
+    "hint_missing_batch": "one leading dimension is missing: is it the batch dimension? .unsqueeze(0) makes one example a batch of one.",
     "hint_extra_dim": "there is an extra dimension of size 1: .squeeze() or .view() can remove it.",
     "hint_same_numel": "the number of elements is right: .view() or .reshape() can change the shape.",
     "hint_dtype_arg": "most tensor factories (torch.zeros, torch.ones, new_ones, ...) take a dtype= argument.",
