@@ -28,7 +28,7 @@ endif
 SUBMISSIONS ?= submitted
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab test test-fast release outputs sync grade grade-demo bench lock clean
+.PHONY: help setup lab test test-fast test-unprivileged release outputs sync grade grade-demo bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -54,11 +54,15 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder
 lab: setup ## open JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
-test: setup $(UV_STAMP) ## run every test (unit, lock on every Python, nbval, grading, browser)
+test: setup $(UV_STAMP) ## run every test (unit, lock on every Python, nbval, grading, browser, unprivileged grading)
 	$(BIN)/python -m autograder.browser_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
+	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
+
+test-unprivileged: setup ## grading, sandbox and red-team suites as an unprivileged user (userns, rlimits)
+	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
 
 test-fast: setup ## unit tests only (seconds)
 	$(BIN)/python -m pytest -m "not slow and not e2e" tests
