@@ -7,6 +7,7 @@ venv with Debian's system python3 where there is one and grades a chapter in it.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -137,14 +138,17 @@ def test_make_setup_with_the_system_python3_grades_a_chapter(tmp_path):
     if tuple(int(p) for p in version.split(".")[:2]) not in SUPPORTED:
         pytest.skip(f"{SYSTEM_PYTHON} is Python {version}, which the course does not support")
     venv = tmp_path / "venv"
-    done = subprocess.run(["make", "--no-print-directory", "setup", f"PYTHON={SYSTEM_PYTHON}", f"VENV={venv}"],
-                          cwd=REPO, env=_make_env(), capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    python = venv / "bin" / "python"
-    assert subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"], capture_output=True,
-                          text=True).stdout.strip() == "/usr"
-    done = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--basetemp={tmp_path / 'pt'}",
-                           "tests/test_chapters.py", "-k", "round_trip and 01_tensors"],
-                          cwd=REPO, env=dict(_make_env(), PATH=f"{venv / 'bin'}:{os.environ['PATH']}"),
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    try:
+        done = subprocess.run(["make", "--no-print-directory", "setup", f"PYTHON={SYSTEM_PYTHON}", f"VENV={venv}"],
+                              cwd=REPO, env=_make_env(), capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        python = venv / "bin" / "python"
+        assert subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"], capture_output=True,
+                              text=True).stdout.strip() == "/usr"
+        done = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--basetemp={tmp_path / 'pt'}",
+                               "tests/test_chapters.py", "-k", "round_trip and 01_tensors"],
+                              cwd=REPO, env=dict(_make_env(), PATH=f"{venv / 'bin'}:{os.environ['PATH']}"),
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)  # 1.6 GB: pytest keeps its last three temp folders
