@@ -2,12 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Any Python 3.10 to 3.13 (autograder/pythons.py says so, first thing in `make setup`).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# uv makes and checks the lock (make lock, tests/test_pythons.py); it lives in a tool venv of its own.
+UV_VERSION := 0.13.9
+TOOLS  := .venv-tools
+UV_STAMP := $(TOOLS)/.uv-$(UV_VERSION)
+export COURSE_UV := $(abspath $(TOOLS)/bin/uv)
 # nbgrader runs alembic from PATH; the venv's tools come first.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PATH := $(abspath $(BIN)):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 # The course venv's kernel and settings win over a learner's own (user-level) Jupyter files.
 export JUPYTER_PREFER_ENV_PATH := 1
@@ -24,19 +30,23 @@ SUBMISSIONS ?= submitted
 GRADE_FLAGS := $(if $(INSECURE),--insecure)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab test test-fast release outputs sync grade grade-demo bench mutants lock clean
+.PHONY: help setup lab test test-fast test-unprivileged release outputs sync grade grade-demo bench mutants lock clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv with the pinned requirements (idempotent)
 
-$(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py
+$(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder/pythons.py
+	@# Stop at once on a Python the lock does not cover (or one that cannot make a venv).
+	@if test -x $(BIN)/python; then $(BIN)/python autograder/pythons.py $(VENV); \
+	 elif command -v $(PYTHON) >/dev/null; then $(PYTHON) autograder/pythons.py; \
+	 else echo "make setup: '$(PYTHON)' not found. Install Python 3.10 to 3.13, then: make setup PYTHON=/path/to/python3" >&2; exit 1; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
-	@# The lock was frozen from torch's CPU build; elsewhere PyPI's torch is a CUDA build that needs
-	@# its nvidia-* wheels: let pip add torch's own dependencies (a no-op for the CPU build).
+	@# The lock leaves out torch's CUDA-only wheels; where PyPI's torch is the CUDA build it needs
+	@# them: let pip add torch's own dependencies (a no-op for the CPU build).
 	$(BIN)/python -m pip install --quiet -c requirements.lock "torch==$$(sed -n 's/^torch==//p' requirements.lock)"
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .
@@ -46,12 +56,16 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py
 lab: setup ## open JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
-test: setup ## run every test (unit, notebooks under nbval, grading round trips, browser, mutants)
+test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading, browser, mutants, unprivileged grading
 	$(BIN)/python -m autograder.browser_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
+	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
+
+test-unprivileged: setup ## grading, sandbox and red-team suites as an unprivileged user (userns, rlimits)
+	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
 
 test-fast: setup ## unit tests only (seconds)
 	$(BIN)/python -m pytest -m "not slow and not e2e" tests
@@ -77,12 +91,14 @@ mutants: setup ## mutation testing: single-token changes of every solution must 
 bench: setup ## time stock nbgrader autograde against make grade on the sample class
 	$(BIN)/python -m autograder.bench --jobs $(JOBS) $(BENCH_ARGS)
 
-lock: ## re-resolve requirements.in into requirements.lock (needs the registry)
-	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
-	/tmp/course-lock/bin/pip install --quiet -r requirements.in
-	{ sed -n '1,3p' requirements.lock; /tmp/course-lock/bin/pip freeze | sed 's/+cpu//' \
-	  | grep -vE '^(rfc3987-syntax|lark)=='; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+lock: setup $(UV_STAMP) ## re-resolve requirements.in for Python 3.10-3.13 into requirements.lock (uv, needs PyPI)
+	$(BIN)/python -m autograder.lock --uv $(COURSE_UV)
+
+$(UV_STAMP): | $(STAMP)
+	test -x $(TOOLS)/bin/python || $(BIN)/python -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	touch $@
 
 clean: ## remove the venv and generated scratch files (never submissions or gradebooks)
-	rm -rf $(VENV) .pytest_cache tests/.artifacts
+	rm -rf $(VENV) $(TOOLS) .pytest_cache tests/.artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

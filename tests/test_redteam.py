@@ -34,7 +34,9 @@ pytestmark = pytest.mark.slow
 CHAPTER, TOPIC = "01_tensors", "tensors"
 # Without namespaces (rlimits mode) these would really touch the grader's files and network:
 # they are not run there, and protections() says those defences are off.
-NEEDS_NAMESPACES = {"write-gradebook", "read-solutions", "leak-plant", "leak-look", "network"}
+# Nor would stall-background be stopped: without a PID namespace a process that calls setsid outlives
+# its kernel (protections() says so), and its sleepers would run on for 10 minutes.
+NEEDS_NAMESPACES = {"write-gradebook", "read-solutions", "leak-plant", "leak-look", "network", "stall-background"}
 if sandbox.mode() == "rlimits":
     ATTACKS = {k: v for k, v in ATTACKS.items() if k not in NEEDS_NAMESPACES}
 LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes=3 * 1024**3,

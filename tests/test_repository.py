@@ -23,11 +23,19 @@ def test_setup_is_idempotent(repo):
 
 def test_the_lock_pins_every_package_and_torch_exactly(repo):
     lines = [l for l in (repo / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
-    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[^=\s]+", l) for l in lines), "unpinned line in the lock"
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[^=\s;]+( ; .+)?", l) for l in lines), "unpinned line in the lock"
     assert "torch==2.13.0" in lines
     names = {l.split("==")[0].lower() for l in lines}
     for needed in ("jupyterlab", "nbgrader", "nbval", "matplotlib", "pytest", "jupytext", "numpy"):
         assert needed in names
+
+
+def test_the_lock_leaves_out_slow_optional_and_cuda_only_packages(repo):
+    from autograder.lock import CUDA_ONLY, EXCLUDED, pins
+
+    names = {name for name, _version, _marker in pins((repo / "requirements.lock").read_text())}
+    assert not names & set(EXCLUDED), "rfc3987-syntax/lark slow every Jupyter start"
+    assert not [n for n in names if CUDA_ONLY.match(n)], "torch's CUDA wheels come from pip at setup, not the lock"
 
 
 def test_conda_environment_installs_the_same_lock(repo):

@@ -380,7 +380,21 @@ def _kernel_env(cfg):
     return env
 
 
-def _set_rlimits(lim):
+def _tasks_of(uid):
+    """Threads of all processes whose real uid is ``uid`` (what RLIMIT_NPROC counts)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                total += int(fields["Threads"])
+        except (OSError, KeyError, ValueError):
+            pass
+    return total
+
+
+def _set_rlimits(lim, mode):
     import resource
 
     def cap(which, value):
@@ -393,7 +407,12 @@ def _set_rlimits(lim):
         resource.setrlimit(which, (value, value))
 
     cap(resource.RLIMIT_AS, lim.get("memory_bytes"))
-    cap(resource.RLIMIT_NPROC, lim.get("max_processes"))
+    processes = lim.get("max_processes")
+    if processes is not None and mode == "rlimits":
+        # Without a user namespace the count is the grader user's, over all its processes: give
+        # the kernel max_processes more than that user runs now, not max_processes in all.
+        processes += _tasks_of(os.getuid())
+    cap(resource.RLIMIT_NPROC, processes)
     cap(resource.RLIMIT_FSIZE, lim.get("file_bytes"))
     cap(resource.RLIMIT_CPU, lim.get("cpu_seconds"))
     cap(resource.RLIMIT_NOFILE, lim.get("open_files"))
@@ -416,7 +435,7 @@ def _start_kernel(cfg, argv, out_w, seccomp=None):
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         cwd = cfg["cwd"] if cfg["cwd"] and os.path.isdir(cfg["cwd"]) else cfg["scratch"]
         os.chdir(cwd)
-        _set_rlimits(cfg["limits"])
+        _set_rlimits(cfg["limits"], cfg["mode"])
         if seccomp is not None:
             _deny_keyring(seccomp)
         env = _kernel_env(cfg)
