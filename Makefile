@@ -24,7 +24,7 @@ SUBMISSIONS ?= submitted
 GRADE_FLAGS := $(if $(INSECURE),--insecure)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab test test-fast release outputs sync grade grade-demo bench lock clean
+.PHONY: help setup lab test test-fast release outputs sync grade grade-demo bench mutants lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -46,11 +46,12 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py
 lab: setup ## open JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
-test: setup ## run every test (unit, notebooks under nbval, grading round trips, browser)
+test: setup ## run every test (unit, notebooks under nbval, grading round trips, browser, mutants)
 	$(BIN)/python -m autograder.browser_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
+	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
 
 test-fast: setup ## unit tests only (seconds)
 	$(BIN)/python -m pytest -m "not slow and not e2e" tests
@@ -69,6 +70,9 @@ grade: setup ## grade $(SUBMISSIONS)/ (folder or zip): gradebook, grades.csv, fe
 
 grade-demo: setup ## grade a built-in sample class in a scratch folder
 	$(BIN)/course grade-demo --jobs $(JOBS) $(GRADE_FLAGS)
+
+mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
+	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
 
 bench: setup ## time stock nbgrader autograde against make grade on the sample class
 	$(BIN)/python -m autograder.bench --jobs $(JOBS) $(BENCH_ARGS)

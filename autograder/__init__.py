@@ -1,9 +1,13 @@
 """Checks, release and grading for the PyTorch course, as one flat API."""
 
+from . import session
 from .checks import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 from .messages import message, use_catalogue
 from .outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
+from .progress import progress
+
+session.install()   # in JupyterLab: one verdict per check cell, and stale answers noticed
 
 __all__ = [
     "Case",
@@ -18,5 +22,6 @@ __all__ = [
     "data_path",
     "hidden_seed",
     "message",
+    "progress",
     "use_catalogue",
 ]

@@ -1,7 +1,9 @@
-"""``make bench``: stock ``nbgrader autograde`` against ``course grade`` on one sample class.
+"""``make bench``: stock nbgrader against ``course grade`` on one sample class.
 
-Both run in this one process's session, on this machine, one after the other,
-on the same submissions (the demo class without its corrupt and infinite-loop
+Both produce the same outputs (gradebook scores, feedback HTML per learner and
+chapter, a grades CSV): stock nbgrader with ``autograde``, ``generate_feedback``
+and ``export``, as an instructor would run them. Both run in this one process's
+session, on this machine, one after the other, on the same submissions (the demo class without its corrupt and infinite-loop
 learners, which stock nbgrader cannot grade meaningfully, repeated ``--copies``
 times). The scores must be identical; the script prints submissions per minute
 for both, their ratio, and where ``course grade``'s time per submission goes.
@@ -51,6 +53,9 @@ def stock(chapters, submitted, work):
     t0 = time.perf_counter()
     for chapter in chapters:   # one command per chapter, as an instructor would run it
         _nbgrader(["autograde", chapter.name, "--force"], course)
+        # the same outputs as course grade: per-learner feedback HTML and a grades CSV
+        _nbgrader(["generate_feedback", chapter.name, "--force"], course)
+    _nbgrader(["export", "--to", str(course / "grades.csv")], course)
     seconds = time.perf_counter() - t0
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -88,7 +93,7 @@ def main(argv=None):
         n = len(learners) * len(chapters)
         print(f"sample class: {len(learners)} learners x {len(chapters)} chapters = {n} submissions "
               f"({', '.join(c.name for c in chapters)}); {os.cpu_count()} cores, --jobs {args.jobs}")
-        print("stock nbgrader autograde ...", flush=True)
+        print("stock nbgrader (autograde, generate_feedback, export) ...", flush=True)
         stock_s, stock_scores = stock(chapters, submitted, work)
         print("course grade ...", flush=True)
         ours_s, our_scores, report, grader_cpu = ours(submitted, work, args.jobs, chapters)
@@ -101,7 +106,7 @@ def main(argv=None):
     rate_stock, rate_ours = 60 * n / stock_s, 60 * n / ours_s
     print()
     print(f"{'':24} {'seconds':>8} {'subs/min':>9}")
-    print(f"{'stock nbgrader autograde':24} {stock_s:8.1f} {rate_stock:9.1f}")
+    print(f"{'stock nbgrader':24} {stock_s:8.1f} {rate_stock:9.1f}  (autograde + generate_feedback + export)")
     print(f"{'course grade':24} {ours_s:8.1f} {rate_ours:9.1f}")
     print(f"speed-up: {rate_ours / rate_stock:.2f}x (target >= 2x on 2 cores)")
 

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 import torch
 
 from . import evidence as ev
+from . import session
 from .judge import UNSET, expected_facts, judge, shape_text
+from .messages import message
+from .outcomes import NotAttempted
 
 __all__ = ["Case", "check_function", "check_module", "check_tensor", "check_that", "check_value",
            "hidden_seed"]
@@ -78,11 +81,14 @@ def _recording():
 
 def _finish(spec, evidence, probe):
     """Judge locally; when recording, keep the spec and probe for the grader."""
-    line = judge(spec, evidence)
+    session.checking()
+    if session.failed_last_time(spec["name"]):
+        raise NotAttempted(message("answer_failed", name=spec["name"].split(".")[0]))
+    part = judge(spec, evidence)
     if _recording():
         _records.append({"spec": spec, "probe": probe})
-    if line:
-        print(line)
+    if part:
+        session.confirm(part)
 
 
 def take_records():

@@ -228,6 +228,8 @@ def compare_tensor(label, found, expected=None, *, shape=None, dtype=None, devic
         return
     values = found.values
     if values is None:
+        if found.device == "meta":
+            raise Incorrect(message("no_values", name=label, device=found.device), message("hint_to_device"))
         raise Incorrect(message("too_large", name=label))
     if fill is not None:
         index = first_mismatch(values, _tensor(fill).expand(values.shape))
@@ -325,9 +327,21 @@ def _not_found(spec, evidence):
 
 
 def _confirm(spec, summary):
+    """What a passed check confirms: ``(name, summary)``, or None when it passes silently."""
     if spec.get("hidden") or spec.get("quiet"):
         return None
-    return f"{message('label_correct')}: {message('correct', name=spec['name'], summary=summary)}"
+    return (spec["name"], str(summary))
+
+
+def format_correct(parts):
+    """One "Correct" line for a cell's passed checks: ``[(name, summary), ...]``."""
+    grouped = {}
+    for name, summary in parts:
+        grouped.setdefault(name, [])
+        if summary not in grouped[name]:
+            grouped[name].append(summary)
+    text = "; ".join(message("correct_part", name=name, summary="; ".join(s)) for name, s in grouped.items())
+    return f"{message('label_correct')}: {message('correct', text=text)}"
 
 
 def judge_tensor(spec, evidence):
@@ -477,7 +491,8 @@ JUDGES = {"tensor": judge_tensor, "value": judge_value, "function": judge_functi
 
 
 def judge(spec, evidence):
-    """The verdict on one check: raises NotAttempted / Incorrect, or returns the confirming line."""
+    """The verdict on one check: raises NotAttempted / Incorrect, or returns what it confirms
+    (``(name, summary)``, see :func:`format_correct`; None for a silent check)."""
     if not isinstance(evidence, dict):
         raise MalformedEvidence("evidence must be a dict")
     try:

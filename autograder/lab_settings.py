@@ -1,8 +1,8 @@
 """Install JupyterLab defaults for learners into a venv.
 
-No news pop-up, no update check, and none of nbgrader's instructor tools
-(create assignment, formgrader, course list, exchange) in the learner's Lab; its
-"Validate" button stays. Run as ``python -m autograder.lab_settings VENV``.
+No news pop-up, no update check, no Jupytext launcher cards, and none of
+nbgrader's instructor tools (create assignment, formgrader, course list, exchange,
+the menu that would hold them) in the learner's Lab; its "Validate" button stays. Run as ``python -m autograder.lab_settings VENV``.
 ``overrides.json`` and ``page_config.json`` are JupyterLab's documented ways to
 set defaults and disable extensions for one environment.
 """
@@ -13,10 +13,16 @@ from pathlib import Path
 
 OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Jupytext stays (maintainers pair scripts with it) but adds no launcher cards for learners
+    "jupyterlab-jupytext:plugin": {key: False for key in ("auto:percent", "auto:light", "auto:hydrogen",
+                                                          "auto:nomarker", "py:marimo", "md:myst", "md",
+                                                          "Rmd", "qmd")},
 }
 
+# the "Nbgrader" menu would be empty without the instructor tools: it goes too
 INSTRUCTOR_ONLY = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
-                   "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list")
+                   "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
+                   "@jupyter/nbgrader:menu")
 
 
 def _write_json(path, data):

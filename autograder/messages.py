@@ -44,14 +44,20 @@ CATALOGUE = {
     "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
     "condition": "{name}: {problem}",
     "accuracy": "classifies fewer than {share} of the inputs correctly.",
+    "no_values": "{name} is on the {device} device, which holds no values to check.",
     "too_large": "{name} is too large for this check to read its values.",
     "no_raise": "calling {call} returned normally; it should raise {error}.",
     "after_state": "after calling {call}, its argument {arg} is not in the expected state.",
     "after_training": "after calling {call}, the module passed as argument {arg} is not in {mode} mode.",
     "after_not_leaf": "after calling {call}, the parameters of argument {arg} are no longer trainable leaf tensors.",
+    # progress
+    "progress_summary": "{done} of {total} exercises correct in this session (run each check cell to update):",
+    "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
+    "progress_title": "Your progress",
+    "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
     # hints: likely causes
     "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
-    "hint_missing_batch": "one leading dimension is missing: torch.nn layers expect a batch, try .unsqueeze(0).",
+    "hint_missing_batch": "one leading dimension is missing: is it the batch dimension? .unsqueeze(0) makes one example a batch of one.",
     "hint_extra_dim": "there is an extra dimension of size 1: .squeeze() or .view() can remove it.",
     "hint_same_numel": "the number of elements is right: .view() or .reshape() can change the shape.",
     "hint_dtype_arg": "most tensor factories (torch.zeros, torch.ones, new_ones, ...) take a dtype= argument.",
@@ -69,7 +75,12 @@ CATALOGUE = {
     "hint_no_grad_update": "update parameters in place inside `with torch.no_grad():` (p -= lr * p.grad), so they stay leaves.",
     "hint_item": ".item() turns a one-element tensor into a Python number.",
     # correct
-    "correct": "{name}: {summary}. Well done.",
+    "correct": "{text}. Well done.",
+    "correct_part": "{name}: {summary}",
+    "answer_failed": (
+        "the cell that defines {name} raised an error the last time it ran, so {name} may hold an "
+        "older attempt: fix that cell, run it, then run this check again."
+    ),
     "summary_tensor": "a tensor of shape {shape}, dtype {dtype}",
     "summary_function": "returns the expected results on {count} input(s)",
     "summary_module": "a module with {count} trainable parameters",

@@ -7,14 +7,15 @@ lines instead of a traceback; ``str()`` gives the same text for plain output.
 
 from .messages import message
 
-_RED, _YELLOW, _GREEN, _RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[0m"
+# Bold, in the theme's own text colour: ANSI yellow or red on JupyterLab's pink error background
+# reads at 1.5:1 or 2.7:1; the theme's text colour on it is well above WCAG AA's 4.5:1.
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
 class CheckFailed(AssertionError):
     """A check did not pass. ``problem`` says what is wrong, ``hint`` a likely cause."""
 
     label_key = "label_incorrect"
-    colour = _RED
 
     def __init__(self, problem, hint=None):
         self.problem = problem
@@ -32,20 +33,14 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self):
         first, *rest = self._lines()
-        return [f"{self.colour}{first}{_RESET}", *rest]
+        return [f"{_BOLD}{first}{_RESET}", *rest]
 
 
 class NotAttempted(CheckFailed):
     """The answer is still missing: undefined, or still raising NotImplementedError."""
 
     label_key = "label_not_attempted"
-    colour = _YELLOW
 
 
 class Incorrect(CheckFailed):
     """The answer is there but wrong."""
-
-
-def report_correct(name, summary):
-    """Print the one confirming line of a passed check."""
-    print(f"{message('label_correct')}: {message('correct', name=name, summary=summary)}")

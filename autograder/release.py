@@ -27,6 +27,33 @@ def _copy_sources(source_root, scratch_source, only):
                         ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
 
 
+EXPECTED_ERROR_TAG = "raises-exception"
+
+
+def tag_expected_errors(nb):
+    """Tag answer and check cells ``raises-exception``: until a learner answers, they raise
+    (NotImplementedError, "Not attempted"), and JupyterLab's Run All goes on past a tagged cell,
+    so an untouched chapter runs to its end and shows every lesson's output."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
+            tags = cell.metadata.setdefault("tags", [])
+            if EXPECTED_ERROR_TAG not in tags:
+                tags.append(EXPECTED_ERROR_TAG)
+    return nb
+
+
+def with_progress_cell(nb):
+    """End the learner edition with "Your progress": a cell listing every exercise's verdict."""
+    import nbformat
+
+    from .messages import message
+
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"## {message('progress_title')}\n\n{message('progress_text')}"))
+    nb.cells.append(nbformat.v4.new_code_cell("from autograder import progress\n\nprogress()"))
+    return normalise(nb)
+
+
 def generate(course_root, out_dir, *, only=None):
     """Generate learner editions of the chapters into ``out_dir`` (a new folder); return it."""
     course_root = Path(course_root).resolve()
@@ -42,7 +69,7 @@ def generate(course_root, out_dir, *, only=None):
                                    f"{result.stdout}\n{result.stderr}")
         for folder in chapters(scratch / "notebooks"):
             notebook = chapter_notebook(folder)
-            write_notebook(normalise(read(notebook)), notebook)
+            write_notebook(with_progress_cell(tag_expected_errors(normalise(read(notebook)))), notebook)
         shutil.copytree(scratch / "notebooks", out_dir, dirs_exist_ok=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -27,15 +27,32 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "grading"
 CHAPTER = "01_tensors"
 LIMITS = replace(sandbox.Limits(), cell_timeout_s=4.0, submission_timeout_s=90.0, output_bytes=200_000)
+_TEMPLATE = find_chapters(REPO, only=[CHAPTER])[0]
+FULL = _TEMPLATE.max_score
+
+
+def points(gid):
+    """The points of an exercise's check cell."""
+    return float(next(c.metadata["nbgrader"]["points"] for c in _TEMPLATE.template.cells
+                      if grade_id(c) == f"{gid}-check"))
+
+
+def points_before(gid):
+    """The points of the exercises before ``gid``, in notebook order."""
+    ids = _TEMPLATE.grade_ids
+    return float(sum(points(g[:-len("-check")]) for g in ids[:ids.index(f"{gid}-check")]))
+
+
 # learner (fixture name) -> (status, score)
 EXPECTED = {
-    "solution-pass-all-answers": ("graded", 10.0),
+    "solution-pass-all-answers": ("graded", FULL),
     "starter-fail-untouched": ("graded", 0.0),
-    "restore-pass-deleted-test-cell": ("graded", 10.0),
-    "restore-fail-edited-test-cell": ("graded", 9.0),
-    "timeout-fail-infinite-loop": ("timeout", 9.0),   # interrupted; the later answers still earn
-    "crash-fail-kernel-exits": ("crashed", 5.0),
-    "output-fail-flood": ("crashed", 5.0),
+    "restore-pass-deleted-test-cell": ("graded", FULL),
+    "restore-fail-edited-test-cell": ("graded", FULL - points("tensors-zeros-long")),
+    # interrupted; the later answers still earn
+    "timeout-fail-infinite-loop": ("timeout", FULL - points("tensors-index-column")),
+    "crash-fail-kernel-exits": ("crashed", points_before("tensors-index-column")),
+    "output-fail-flood": ("crashed", points_before("tensors-index-column")),
     "unreadable-fail-corrupt-json": ("unreadable", None),
     "unreadable-fail-not-a-notebook": ("unreadable", None),
 }
@@ -91,7 +108,8 @@ def test_deleted_test_cell_is_restored_with_hidden_tests(chapter):
 def test_edited_test_cell_is_restored_and_added_grade_cells_count_nothing(chapter):
     nb, notes = restore(read_submission(fixture("restore-fail-edited-test-cell")), chapter.template)
     check = next(c for c in nb.cells if grade_id(c) == "tensors-zeros-long-check")
-    assert check.source.startswith("check_tensor(")
+    template = next(c for c in chapter.template.cells if grade_id(c) == "tensors-zeros-long-check")
+    assert check.source == template.source and check.source != "pass\n"
     assert any("restored edited cell tensors-zeros-long-check" in n for n in notes)
     answer = next(c for c in nb.cells if grade_id(c) == "tensors-zeros-long")
     assert answer.source == "zeros_long = torch.zeros(5, 3)\n"          # the learner's answer is kept
@@ -168,7 +186,7 @@ def test_grades_csv_has_one_row_per_learner_and_no_silent_zero(graded):
     rows = {r["learner"]: r for r in csv.DictReader((graded["out"] / "grades.csv").open())}
     assert set(rows) == set(EXPECTED)
     assert list(next(iter(rows.values()))) == ["learner", CHAPTER, "total", "status"]
-    assert rows["solution-pass-all-answers"][CHAPTER] == "10" and rows["solution-pass-all-answers"]["status"] == "ok"
+    assert rows["solution-pass-all-answers"][CHAPTER] == f"{FULL:g}" and rows["solution-pass-all-answers"]["status"] == "ok"
     corrupt = rows["unreadable-fail-corrupt-json"]
     assert corrupt[CHAPTER] == "" and corrupt["status"].startswith(f"{CHAPTER}: unreadable (")
     assert "timeout" in rows["timeout-fail-infinite-loop"]["status"]
@@ -179,7 +197,7 @@ def test_gradebook_is_nbgraders_and_has_no_row_for_unreadable(graded):
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(f"sqlite:///{graded['out'] / 'gradebook.db'}") as gb:
-        assert gb.find_submission(CHAPTER, "solution-pass-all-answers").score == 10
+        assert gb.find_submission(CHAPTER, "solution-pass-all-answers").score == FULL
         with pytest.raises(MissingEntry):
             gb.find_submission(CHAPTER, "unreadable-fail-corrupt-json")
 
@@ -219,7 +237,7 @@ def test_regrading_one_learner_is_identical_and_keeps_everything_else(graded):
                 submitted / "solution-pass-all-answers" / CHAPTER / "tensors.ipynb")
     report = grade(REPO, submitted, out_dir=out, jobs=1, learners=["solution-pass-all-answers"],
                    chapters=[CHAPTER], limits=LIMITS, progress=False)
-    assert [(r.status, r.score) for r in report.rows] == [("graded", 10.0)]
+    assert [(r.status, r.score) for r in report.rows] == [("graded", FULL)]
     assert (out / "grades.csv").read_text() == before
     assert json.loads((out / "grading-status.json").read_text()).keys() == set(EXPECTED)
 
@@ -236,7 +254,7 @@ def test_grade_cli_grades_a_zip_and_prints_a_summary(graded, tmp_path, capsys):
                  "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "zed" in out and "10/10" in out and "unreadable" in out
+    assert "zed" in out and f"{FULL:g}/{FULL:g}" in out and "unreadable" in out
     assert (tmp_path / "out" / "feedback" / "zed" / CHAPTER / "tensors.html").exists()
 
 

@@ -32,20 +32,21 @@ FIXTURES = REPO / "tests" / "fixtures" / "hardening"
 HONEST = REPO / "tests" / "fixtures" / "grading"
 CHAPTER, TOPIC = "01_tensors", "tensors"
 LIMITS = sandbox.Limits(cell_timeout_s=10.0, submission_timeout_s=90.0, output_bytes=200_000)
+FULL = find_chapters(REPO, only=[CHAPTER])[0].max_score
 # learner -> (status, score, words in the first reason)
 EXPECTED = {
-    "solution-pass-all-answers": ("graded", 10.0, None),
+    "solution-pass-all-answers": ("graded", FULL, None),
     "starter-fail-untouched": ("graded", 0.0, None),
     "boundary-fail-nbgrader-metadata-string": ("unreadable", None, "nbgrader metadata that is a str"),
     "boundary-fail-grade-id-list": ("unreadable", None, "grade_id that is not a plain name"),
     "boundary-fail-deeply-nested": ("unreadable", None, "nested too deeply"),
-    "restore-pass-added-cell-with-grader-metadata": ("graded", 10.0, None),
-    "restore-pass-no-cell-ids": ("graded", 10.0, None),
-    "feedback-pass-hidden-marker-in-answer": ("graded", 10.0, None),
-    "feedback-pass-hostile-html": ("graded", 10.0, None),
+    "restore-pass-added-cell-with-grader-metadata": ("graded", FULL, None),
+    "restore-pass-no-cell-ids": ("graded", FULL, None),
+    "feedback-pass-hidden-marker-in-answer": ("graded", FULL, None),
+    "feedback-pass-hostile-html": ("graded", FULL, None),
     "link-fail-notebook-is-a-symlink": ("unreadable", None, "symbolic link"),
     "link-fail-notebook-is-a-fifo": ("unreadable", None, "a FIFO"),
-    "link-pass-data-file-symlink-not-copied": ("graded", 10.0, None),
+    "link-pass-data-file-symlink-not-copied": ("graded", FULL, None),
 }
 
 
@@ -308,7 +309,7 @@ def test_lms_zip_grades_one_attempt_per_learner_the_latest(zipped):
     assert {(r.learner, r.chapter) for r in report.rows} == {
         ("ana.b@uni.edu", CHAPTER), ("j_doe+x", CHAPTER), ("lnk", CHAPTER)}
     ana = report.row("ana.b@uni.edu", CHAPTER)
-    assert (ana.status, ana.score) == ("graded", 10.0), ana.reasons
+    assert (ana.status, ana.score) == ("graded", FULL), ana.reasons
     assert "latest of 3 attempts" in ana.reasons[0] and "2024-05-01-10-00-00" in ana.reasons[0]
     assert (report.row("j_doe+x", CHAPTER).status, report.row("j_doe+x", CHAPTER).score) == ("graded", 0.0)
     lnk = report.row("lnk", CHAPTER)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from ..judge import MalformedEvidence, judge
+from ..judge import MalformedEvidence, format_correct, judge
 from ..outcomes import CheckFailed
 from ..probe import EVIDENCE_MIME, request_digest
 from .course import grade_id
@@ -74,19 +74,17 @@ def read_evidence(cell, nonce, count, request=None):
 
 def judge_cell(records, evidence):
     """Judge one cell's checks in order, as the cell would in-kernel: outputs and whether it passed."""
-    lines = []
+    parts = []
     for record, answer in zip(records, evidence):
         try:
-            line = judge(record["spec"], answer)
-        except CheckFailed as failure:
-            outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
-            outputs.append(_error(type(failure).__name__, str(failure), failure._render_traceback_()))
-            return outputs, False, ""
+            part = judge(record["spec"], answer)
+        except CheckFailed as failure:   # one verdict per cell: the first failure, no "Correct" before it
+            return [_error(type(failure).__name__, str(failure), failure._render_traceback_())], False, ""
         except MalformedEvidence as error:
             return [_error("MalformedEvidence", f"malformed evidence: {error}")], False, f"malformed evidence: {error}"
-        if line:
-            lines.append(line)
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")] if lines else []
+        if part:
+            parts.append(part)
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=format_correct(parts) + "\n")] if parts else []
     return outputs, True, ""
 
 

@@ -16,8 +16,9 @@
 # 3. call `backward()` and read gradients from `.grad`, and derive one by hand to see why it is right,
 # 4. pass a vector to `backward()` when the result is not a single number (a vector-Jacobian product),
 # 5. avoid the classic mistake of gradients that silently add up, and keep a graph with `retain_graph`,
-# 6. stop tracking with `torch.no_grad()` and `.detach()`, and
-# 7. see a derivative computed by autograd next to the one from calculus.
+# 6. get gradients as return values with `torch.autograd.grad`, second derivatives included,
+# 7. stop tracking with `torch.no_grad()` and `.detach()`, and see why `.detach()` beats `.data`, and
+# 8. see a derivative computed by autograd next to the one from calculus.
 #
 # As in chapter 1, each exercise has an answer cell to complete and a check cell to run after it.
 
@@ -150,6 +151,8 @@ check_tensor("scaled", torch.tensor(1.0), requires_grad=True, grad_fn="SumBackwa
 check_that("scale", lambda t: t.requires_grad and t.is_leaf,
            "is not a tracked leaf tensor: call requires_grad_() on it.", hidden=True)
 check_tensor("scaled", (scale.detach() * data).sum(), requires_grad=True, grad_fn="SumBackward0", hidden=True)
+check_that("scaled", lambda t: torch.equal(torch.autograd.grad(t, scale, retain_graph=True)[0], data),
+           "was not computed as the sum of scale * data from the tracked scale.", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -235,10 +238,12 @@ check_function("grad_at", [
     ((lambda t: (3 * (t + 2) ** 2).mean(), torch.ones(2, 2)), torch.full((2, 2), 4.5)),
 ])
 ### BEGIN HIDDEN TESTS
-_t = torch.tensor([0.5, -1.0, 2.0, 0.0])
+_gen = torch.Generator().manual_seed(hidden_seed(32))
+_t = torch.randn(4, generator=_gen)
+_p = torch.rand(3, generator=_gen) + 1
 check_function("grad_at", [
     ((lambda t: torch.sin(t).sum(), _t), torch.cos(_t)),
-    ((lambda t: t.prod(), torch.tensor([2.0, 3.0, 4.0])), torch.tensor([12.0, 8.0, 6.0])),
+    ((lambda t: t.prod(), _p), torch.stack([_p[1] * _p[2], _p[0] * _p[2], _p[0] * _p[1]])),
     ((lambda t: (t ** 3).mean(), torch.tensor([[1.0, 2.0], [-1.0, 0.5]], requires_grad=True)),
      torch.tensor([[0.75, 3.0], [0.75, 0.1875]])),
 ], hidden=True)
@@ -249,6 +254,11 @@ check_function("grad_at", [
 #
 # Here `y` starts as `2 * x` and keeps doubling until its length (its Euclidean norm) passes 1000.
 # How many doublings that takes depends on the random draw; with seed 0 it is the count printed below.
+#
+# The loop test reads `y.data`: the same numbers as `y`, as a tensor that autograd does not track, so
+# computing the norm for the `while` test adds nothing to the graph. (Comparing `y.norm()` would
+# work too, but it would record a norm node that is never used.) `.data` is an old way to step
+# outside the graph; section 7 shows why `y.detach()` is the safer one to use in your own code.
 
 # %%
 torch.manual_seed(0)
@@ -281,8 +291,8 @@ print(torch.equal(x.grad, v * 2 ** doublings))
 # ### Exercise 4.1: a vector-Jacobian product
 #
 # Write `vjp(f, x, v)` that returns $J^\top v$, where $J$ is the Jacobian of `f` at `x` (`f` turns a
-# tensor into a tensor of the same shape as `v`). Use `backward` with a vector, and leave the
-# caller's `x` unchanged, as in exercise 3.2.
+# tensor into a tensor of the same shape as `v`), computed by autograd with `backward` and a vector
+# as above, and leave the caller's `x` unchanged, as in exercise 3.2.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-vjp", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def vjp(f, x, v):
@@ -301,13 +311,16 @@ check_function("vjp", [
      torch.tensor([2.0, 4.0, 6.0])),
 ])
 ### BEGIN HIDDEN TESTS
-_m = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
-_v2 = torch.tensor([0.5, -2.0])
+_gen = torch.Generator().manual_seed(hidden_seed(41))
+_m = torch.randn(2, 3, generator=_gen)
+_v2 = torch.randn(2, generator=_gen)
+_x3 = torch.randn(3, generator=_gen)
 check_function("vjp", [
     ((lambda t: t.cumsum(0), torch.tensor([3.0, 1.0, 4.0, 1.0]), torch.tensor([1.0, 0.0, 2.0, -1.0])),
      torch.tensor([2.0, 1.0, 1.0, -1.0])),
     ((lambda t: _m @ t, torch.tensor([1.0, 1.0, 1.0], requires_grad=True), _v2), _m.T @ _v2),
     ((lambda t: t ** 2, torch.tensor([-1.0, 0.5]), torch.tensor([3.0, 3.0])), torch.tensor([-6.0, 3.0])),
+    ((lambda t: torch.exp(t), _x3, _x3.flip(0)), torch.exp(_x3) * _x3.flip(0)),
 ], hidden=True)
 ### END HIDDEN TESTS
 
@@ -394,16 +407,85 @@ check_function("checked_grad", [
     ((lambda t: (t ** 2).sum(), torch.tensor([1.0, -2.0, 3.0])), torch.tensor([2.0, -4.0, 6.0])),
 ])
 ### BEGIN HIDDEN TESTS
+_gen = torch.Generator().manual_seed(hidden_seed(51))
+_c, _x = torch.randn(3, generator=_gen), torch.randn(3, generator=_gen)
 check_function("checked_grad", [
-    ((lambda t: (t * torch.tensor([1.0, 2.0, 3.0])).sum(), torch.tensor([5.0, 5.0, 5.0], requires_grad=True)),
-     torch.tensor([1.0, 2.0, 3.0])),
+    ((lambda t: (t * _c).sum(), torch.tensor([5.0, 5.0, 5.0], requires_grad=True)), _c),
+    ((lambda t: (t ** 3).sum(), _x), 3 * _x ** 2),
     ((lambda t: torch.exp(t).sum(), torch.tensor([0.0, 1.0])), torch.exp(torch.tensor([0.0, 1.0]))),
     Case((lambda t: t.sqrt().sum(), torch.tensor([0.0, 4.0])), raises=ValueError),
 ], hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 6. Turning tracking off: `no_grad` and `detach`
+# ## 6. Gradients as return values: `torch.autograd.grad`
+#
+# `backward()` deposits gradients in the `.grad` of every leaf it reaches, where they add up.
+# `torch.autograd.grad(outputs, inputs)` computes the same gradients but **returns** them, a tuple
+# with one tensor per input, and leaves every `.grad` untouched: there is nothing to zero and nothing
+# accumulates. Use it when a gradient is a value you want to compute with, rather than something an
+# optimizer reads later. The rules you know still hold: the inputs must require grad, the graph is
+# freed unless you pass `retain_graph=True`, and a non-scalar output needs its vector, passed as
+# `grad_outputs=`.
+
+# %%
+x = torch.ones(2, 2, requires_grad=True)
+out = (3 * (x + 2) ** 2).mean()
+(grad_x,) = torch.autograd.grad(out, x)
+print(grad_x)
+print(x.grad)
+
+# %% [markdown]
+# A returned gradient is a tensor like any other, so it can be differentiated again, provided the
+# backward pass itself was recorded: that is what `create_graph=True` asks for. `t ** 3` acts on each
+# element separately, so the gradient of its sum is the derivative at every point, $3t^2$ (the
+# Jacobian is diagonal, as in section 4); the gradient of the sum of *that* is the second derivative,
+# $6t$. Without `create_graph=True` the first gradient would have no `grad_fn`, and the second call
+# would fail because nothing that requires grad is left to differentiate.
+
+# %%
+t = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+(slope,) = torch.autograd.grad((t ** 3).sum(), t, create_graph=True)
+print(slope)
+(curvature,) = torch.autograd.grad(slope.sum(), t)
+print(curvature)
+
+# %% [markdown]
+# ### Exercise 6.1: a second derivative
+#
+# Write `second_derivative(f, x)` that returns the second derivative of `f` at every element of `x`,
+# where `f` acts elementwise (each output element depends only on the matching input, like
+# `torch.sin` or `lambda t: t ** 3`). Compute it with `torch.autograd.grad`, and leave the caller's
+# `x` unchanged.
+
+# %% nbgrader={"grade": false, "grade_id": "autograd-second-derivative", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def second_derivative(f, x):
+    ### BEGIN SOLUTION
+    leaf = x.detach().requires_grad_(True)
+    (slope,) = torch.autograd.grad(f(leaf).sum(), leaf, create_graph=True)
+    (curvature,) = torch.autograd.grad(slope.sum(), leaf)
+    return curvature
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "autograd-second-derivative-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+check_function("second_derivative", [
+    ((lambda t: t ** 3, torch.tensor([0.0, 1.0, 2.0])), torch.tensor([0.0, 6.0, 12.0])),
+    ((torch.sin, torch.tensor([0.0, 1.0])), torch.tensor([0.0, -0.841471])),
+])
+### BEGIN HIDDEN TESTS
+_gen = torch.Generator().manual_seed(hidden_seed(65))
+_x = torch.randn(5, generator=_gen)
+check_function("second_derivative", [
+    ((torch.exp, _x), torch.exp(_x)),
+    ((lambda t: t ** 4, _x.view(5, 1)), 12 * _x.view(5, 1) ** 2),
+    ((torch.cos, _x.clone().requires_grad_(True)), -torch.cos(_x)),
+    ((lambda t: t * torch.sin(t), _x), 2 * torch.cos(_x) - _x * torch.sin(_x)),
+], hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 7. Turning tracking off: `no_grad` and `detach`
 #
 # Recording every operation costs memory and time. When you only want numbers, for example when
 # measuring a trained model on test data, wrap the code in `with torch.no_grad():`. Inside the block,
@@ -429,12 +511,42 @@ print(y.grad_fn is None, frozen.grad_fn is None, frozen.requires_grad)
 print(torch.equal(frozen, y), frozen.data_ptr() == y.data_ptr())
 
 # %% [markdown]
-# ### Exercise 6.1: an evaluation step
+# **Why `.detach()` and not `.data`.** `y.data` (section 4) also gives the values outside the graph,
+# in shared memory. The two differ when the values are then changed in place. Autograd keeps a
+# version counter on each tensor it saved for the backward pass: a change made through `.detach()`
+# bumps it, and `backward()` refuses to compute with the stale value. A change made through `.data`
+# is invisible to autograd, and `backward()` silently returns a wrong gradient. `sigmoid` saves its
+# output $s$ for the backward pass (its derivative is $s(1 - s)$), which shows the difference:
+
+# %%
+w = torch.tensor([0.0, 2.0], requires_grad=True)
+print(torch.sigmoid(w.detach()) * (1 - torch.sigmoid(w.detach())))  # the true gradient
+
+s = torch.sigmoid(w)
+s.data.zero_()
+s.sum().backward()
+print(w.grad)  # computed from the zeroed s: wrong, and nothing said so
+
+w.grad = None
+s = torch.sigmoid(w)
+s.detach().zero_()
+try:
+    s.sum().backward()
+except RuntimeError as error:
+    print("RuntimeError:", str(error).split(":")[0])
+
+# %% [markdown]
+# So in your own code, step outside the graph with `.detach()` or `torch.no_grad()`. `.data` remains
+# in older code, often, as in section 4, only to read values, where it does no harm.
+
+# %% [markdown]
+# ### Exercise 7.1: an evaluation step
 #
 # A linear model predicts `inputs @ weight`. During training `weight` requires grad; to **evaluate**
 # it you only need the number. Write `evaluate(weight, inputs, targets)` that returns the mean squared
 # error, `((inputs @ weight - targets) ** 2).mean()`, as a tensor that autograd does **not** track
-# (use `torch.no_grad()`), without changing any argument.
+# (compute it inside `torch.no_grad()`, so that no graph is built at all), without changing any
+# argument.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-no-grad-eval", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def evaluate(weight, inputs, targets):
@@ -448,11 +560,26 @@ def evaluate(weight, inputs, targets):
 _weight = torch.tensor([1.0, -1.0], requires_grad=True)
 _inputs = torch.tensor([[1.0, 0.0], [2.0, 1.0], [0.0, 3.0]])
 _targets = torch.tensor([1.0, 0.0, -2.0])
+
+
+def _records_nothing(fn):
+    """Whether fn, called on the inputs above, saves no tensor for a backward pass (builds no graph)."""
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        fn(_weight, _inputs, _targets)
+    return not saved
+
+
 check_function("evaluate", [((_weight, _inputs, _targets), torch.tensor(2.0 / 3.0))])
 check_that("evaluate", lambda fn: not fn(_weight, _inputs, _targets).requires_grad,
            "returns a tensor that autograd still tracks (requires_grad=True); an evaluation step needs no graph.",
            hint="do the computation inside `with torch.no_grad():`.", summary="its result is outside the graph",
            inputs={"_weight": _weight, "_inputs": _inputs, "_targets": _targets})
+check_that("evaluate", _records_nothing,
+           "builds a graph for backward (autograd saved tensors for it) and then throws it away; an "
+           "evaluation step should record nothing.",
+           hint="detaching the result comes too late: compute it inside `with torch.no_grad():`.",
+           summary="records nothing for backward", inputs={"_weight": _weight, "_inputs": _inputs, "_targets": _targets})
 ### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(hidden_seed(62))
 _w = torch.randn(4, generator=_gen).requires_grad_(True)
@@ -464,7 +591,7 @@ check_that("evaluate", lambda fn: fn(_w, _xs, _ys).grad_fn is None and _w.grad i
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 7. Seeing a derivative
+# ## 8. Seeing a derivative
 #
 # Autograd works the same way on a GPU. Below, 121 points between -6 and 6 go to `device`, and
 # $f(x) = x \sin x$ is computed at all of them at once. Each output depends only on its own input, so
@@ -500,7 +627,10 @@ plt.show()
 #   and computes the vector-Jacobian product $J^\top v$.
 # - Gradients **accumulate** in `.grad`: zero them (`.grad.zero_()` or `= None`) between passes.
 #   A graph can be walked once unless you pass `retain_graph=True`.
-# - `torch.no_grad()` and `.detach()` switch tracking off, for evaluation or for values you only read.
+# - `torch.autograd.grad(out, inputs)` returns gradients instead of accumulating them in `.grad`;
+#   with `create_graph=True` the result can be differentiated again.
+# - `torch.no_grad()` and `.detach()` switch tracking off, for evaluation or for values you only read;
+#   prefer `.detach()` to `.data`, whose in-place changes autograd cannot see.
 # - To compute a gradient without touching the caller's tensor, work on `x.detach().clone()` with
 #   tracking turned on.
 #

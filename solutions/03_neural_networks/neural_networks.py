@@ -23,10 +23,14 @@
 # move a model and its data to a GPU.
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
+from matplotlib.patches import Rectangle
+from torch.fx import symbolic_trace
+from torch.fx.passes.shape_prop import ShapeProp
 
 from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 
@@ -38,22 +42,11 @@ from autograder import Case, check_function, check_module, check_tensor, check_t
 # passes through two *stages*, each a convolution followed by a ReLU and a 2x2 max-pooling, and then
 # through three fully connected (linear) layers; the last one outputs 10 numbers, one score per digit.
 #
-# The shapes shrink as the image moves through:
-#
-# | step | shape of one example |
-# | --- | --- |
-# | input | 1 x 32 x 32 |
-# | `conv1` (6 filters of 5x5), ReLU | 6 x 28 x 28 |
-# | max-pool 2x2 | 6 x 14 x 14 |
-# | `conv2` (16 filters of 5x5), ReLU | 16 x 10 x 10 |
-# | max-pool 2x2 | 16 x 5 x 5 |
-# | flatten | 400 |
-# | `fc1`, ReLU / `fc2`, ReLU / `fc3` | 120 / 84 / 10 |
-#
 # Layers that hold parameters are created in `__init__` and stored as attributes, which registers
-# them with the module. Operations without parameters (ReLU, pooling, flattening) come from
-# `torch.nn.functional` and are simply called in `forward`. You never write a `backward` method:
-# autograd derives it from what `forward` did.
+# them with the module. Operations without parameters are simply called in `forward`: the ReLU and
+# the max-pooling come from `torch.nn.functional`, the flattening from `torch` itself
+# (`torch.flatten`). You never write a `backward` method: autograd derives it from what `forward`
+# did.
 
 # %%
 class Net(nn.Module):
@@ -79,6 +72,78 @@ class Net(nn.Module):
 torch.manual_seed(0)
 net = Net()
 print(net)
+
+# %% [markdown]
+# ### Following the shapes through the network
+#
+# Each convolution without padding trims its kernel size minus one from the height and the width
+# (5x5 kernels: 32 becomes 28), and each 2x2 pooling halves them. Rather than trust that
+# arithmetic, let PyTorch report the shapes: `torch.fx.symbolic_trace` records the operations that
+# `forward` performs, and `ShapeProp` runs that record on an example input, noting the shape of
+# every intermediate result. The function below lists them per example (the batch dimension left
+# out), attaching an operation that keeps the shape, such as a ReLU, to the one before it.
+
+# %%
+def network_stages(model, example):
+    """[(operations, shape of one example after them)] for model's forward on example, traced with torch.fx."""
+    traced = symbolic_trace(model)
+    ShapeProp(traced).propagate(example)
+    stages = []
+    for node in traced.graph.nodes:
+        if node.op == "output":
+            break
+        shape = tuple(node.meta["tensor_meta"].shape[1:])
+        name = node.target if node.op == "call_module" else getattr(node.target, "__name__", node.name)
+        if node.op == "placeholder":
+            stages.append((["input"], shape))
+        elif len(stages) > 1 and shape == stages[-1][1]:
+            stages[-1][0].append(name)
+        else:
+            stages.append(([name], shape))
+    return [(" + ".join(ops), shape) for ops, shape in stages]
+
+
+net_stages = network_stages(net, torch.zeros(1, 1, 32, 32))
+for ops, shape in net_stages:
+    print(f"{ops:14} {' x '.join(map(str, shape))}")
+
+# %% [markdown]
+# The same stages as a picture, drawn from the list above: an image-like tensor is a stack of
+# squares (one per channel, at most six drawn) whose size follows its height, a flat vector is a bar
+# whose height follows its length. Change `Net`, run these cells again, and the picture follows.
+
+# %%
+def draw_network(ax, stages):
+    """Draw each stage's tensor as a block and the operations between them as labelled arrows."""
+    x = previous = 0.0
+    for index, (ops, shape) in enumerate(stages):
+        if len(shape) == 3:
+            channels, height, width = shape
+            side = 2.2 * height / 32
+            for k in range(min(channels, 6)):
+                ax.add_patch(Rectangle((x + 0.07 * k, 0.07 * k - side / 2), side * width / height, side,
+                                       facecolor="#9ecae1", edgecolor="#08519c", lw=0.8))
+            right = x + 0.07 * (min(channels, 6) - 1) + side * width / height
+        else:
+            height = max(0.3, 2.6 * shape[0] / 400)
+            ax.add_patch(Rectangle((x, -height / 2), 0.25, height, facecolor="#fdae6b", edgecolor="#a63603", lw=0.8))
+            right = x + 0.25
+        ax.text((x + right) / 2, -1.55, " x ".join(map(str, shape)), ha="center", va="top", fontsize=8)
+        if index:
+            ax.annotate("", xy=(x - 0.08, 0), xytext=(previous + 0.08, 0), arrowprops={"arrowstyle": "->"})
+            ax.text((previous + x) / 2, 0.15, ops.replace(" + ", "\n+ "), ha="center", va="bottom", fontsize=8)
+        previous, x = right, right + 1.4
+    ax.set_xlim(-0.2, x - 1.2)
+    ax.set_ylim(-1.9, 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+fig, ax = plt.subplots(figsize=(11, 2.8), layout="constrained")
+draw_network(ax, net_stages)
+ax.set_title("Net on one 1 x 32 x 32 image: each block is the tensor after the operations on the arrow before it",
+             fontsize=9)
+plt.show()
 
 # %% [markdown]
 # ### The parameters
@@ -127,9 +192,11 @@ check_function("count_trainable", [((Net(),), 61706), ((_frozen,), 84)], hidden=
 # %% [markdown]
 # ### A forward pass
 #
-# Calling the module like a function runs `forward` (plus any hooks PyTorch attaches; never call
-# `net.forward(x)` directly). The input is a random stand-in for an image, with shape
-# `(1, 1, 32, 32)`: one image, one channel, 32 rows, 32 columns. The output holds the 10 scores.
+# Call the module like a function: `net(x)` goes through `nn.Module.__call__`, which runs `forward`
+# together with any hooks registered on the module (with `register_forward_hook` and its relatives,
+# as profilers and debugging tools do). Calling `net.forward(x)` yourself would skip those hooks. The
+# input is a random stand-in for an image, with shape `(1, 1, 32, 32)`: one image, one channel,
+# 32 rows, 32 columns. The output holds the 10 scores.
 
 # %%
 torch.manual_seed(1)
@@ -153,17 +220,33 @@ print(net.conv1.bias.grad)
 # %% [markdown]
 # ### Why the extra dimension? Mini-batches
 #
-# `torch.nn` layers work on **mini-batches**, never on single examples: the first dimension of the
-# input always counts the examples. `nn.Conv2d` takes a 4-D tensor `batch x channels x height x
-# width`, `nn.Linear` a 2-D tensor `batch x features`. Processing many examples at once is what makes
-# GPUs fast, and averaging the gradient over a batch makes training steadier.
+# The input above had shape `(1, 1, 32, 32)`: its first dimension counts the examples, here a
+# **mini-batch** of one. Networks are trained and run on mini-batches because processing many
+# examples at once is what makes GPUs fast, and averaging the gradient over a batch makes training
+# steadier.
 #
-# A single image, `channels x height x width`, is made into a batch of one with `unsqueeze(0)`,
-# which inserts a dimension of size 1 in front. Its output then has a batch dimension too.
+# Many layers accept a single example as well. Since PyTorch 1.11, `nn.Conv2d` takes an unbatched
+# `channels x height x width` tensor as well as a batched `batch x channels x height x width` one,
+# and `nn.Linear` takes any shape whose last dimension holds the features, `(*, in_features)`.
+# What needs the batch dimension is this network's own `forward`: `torch.flatten(x, 1)` flattens
+# from dimension 1 on, taking dimension 0 to be the batch. Given a single `1 x 32 x 32` image, the
+# convolutions and poolings work and produce `16 x 5 x 5`; the flattening then keeps the 16 channels
+# apart, as if they were 16 examples of 25 numbers each, and `fc1`, which expects 400 numbers per
+# example, refuses them:
 
 # %%
 torch.manual_seed(3)
 one_image = torch.randn(1, 32, 32)   # channels x height x width
+try:
+    net(one_image)
+except RuntimeError as error:
+    print("RuntimeError:", error)
+
+# %% [markdown]
+# `unsqueeze(0)` inserts a dimension of size 1 in front, which turns the image into a batch of one.
+# Its output then has a batch dimension too, and a batch of four gives four rows of scores.
+
+# %%
 batch = one_image.unsqueeze(0)       # 1 x channels x height x width
 print(one_image.shape, "->", batch.shape)
 print(net(batch).shape)
@@ -175,23 +258,31 @@ print(net(four_images).shape)
 # %% [markdown]
 # ### Exercise 1.2: a batch of one
 #
-# `digit` below is a single 1 x 32 x 32 image. Set `digit_batch` to the same image as a batch of one,
-# a tensor that `net` accepts.
+# Write `batch_of_one(image)` that returns a tensor `image` (a single example of any shape) as a
+# batch holding that one example, without changing its values. The answer cell then applies it to
+# `digit`, a single 1 x 32 x 32 image, to get a tensor that `net` accepts.
 
 # %%
 digit = torch.zeros(1, 32, 32)
 digit[0, 6:26, 14:18] = 1.0      # a crude "1"
 
 # %% nbgrader={"grade": false, "grade_id": "neural-batch-one", "locked": false, "schema_version": 3, "solution": true, "task": false}
-### BEGIN SOLUTION
-digit_batch = digit.unsqueeze(0)
-### END SOLUTION
+def batch_of_one(image):
+    ### BEGIN SOLUTION
+    return image.unsqueeze(0)
+    ### END SOLUTION
+
+
+digit_batch = batch_of_one(digit)
 
 # %% nbgrader={"grade": true, "grade_id": "neural-batch-one-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check_tensor("digit_batch", shape=(1, 1, 32, 32), dtype=torch.float32)
 ### BEGIN HIDDEN TESTS
-check_tensor("digit_batch", digit.view(1, 1, 32, 32), hidden=True)
+check_tensor("digit_batch", digit[None], hidden=True)
 check_that("digit_batch", lambda b: tuple(net(b).shape) == (1, 10), "is not accepted by net.", hidden=True)
+torch.manual_seed(hidden_seed(10))
+_image, _row = torch.randn(3, 8, 8), torch.randn(7)
+check_function("batch_of_one", [((_image,), _image[None]), ((_row,), _row[None])], hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -207,7 +298,10 @@ check_that("digit_batch", lambda b: tuple(net(b).shape) == (1, 10), "is not acce
 # 4. flattening everything but the batch dimension,
 # 5. one linear layer to 10 outputs.
 #
-# The check builds a random batch, runs it through `tiny_net`, and counts its parameters.
+# Create the two layers in `__init__` in the order they are used (convolution first). The answer
+# cell seeds the random number generator before it creates `tiny_net`, so its starting weights are
+# known: besides counting parameters and checking the output's shape, the check compares what
+# `tiny_net` computes on random images with the result of the specification above.
 
 # %% nbgrader={"grade": false, "grade_id": "neural-define-module", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class TinyConvNet(nn.Module):
@@ -225,6 +319,7 @@ class TinyConvNet(nn.Module):
         ### END SOLUTION
 
 
+torch.manual_seed(0)   # known starting weights: the check rebuilds them
 tiny_net = TinyConvNet()
 
 # %% nbgrader={"grade": true, "grade_id": "neural-define-module-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -234,9 +329,148 @@ check_that("TinyConvNet", lambda cls: isinstance(cls, type) and issubclass(cls, 
            "is not a subclass of nn.Module.", hidden=True)
 check_module("tiny_net", input_shape=(5, 1, 8, 8), output_shape=(5, 10), n_params=1370, hidden=True)
 torch.manual_seed(hidden_seed(11))
-_a, _b = torch.rand(3, 1, 8, 8), torch.rand(3, 1, 8, 8)
-check_that("tiny_net", lambda m: not torch.allclose(m(_a), m(_b)), "gives the same output for different images.", hidden=True,
-           inputs={"_a": _a, "_b": _b})
+_images = torch.rand(6, 1, 8, 8)
+torch.manual_seed(0)   # the layers of the specification, with the starting weights of the answer cell
+_conv, _fc = nn.Conv2d(1, 8, 3, padding=1), nn.Linear(8 * 4 * 4, 10)
+_want = _fc(torch.flatten(F.max_pool2d(F.relu(_conv(_images)), 2), 1)).detach()
+check_function("tiny_net", [((_images,), _want)], hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### `nn.Sequential`: when `forward` is a straight line
+#
+# `TinyConvNet.forward`, like `Net.forward`, only passes its input through one step after another.
+# For such networks `nn.Sequential` saves writing a class: it holds modules in a list and its
+# `forward` calls them in order, each on the previous one's output. The functions called in
+# `forward` become modules here: `nn.ReLU()`, `nn.MaxPool2d(2)` and `nn.Flatten()`, which, like
+# `torch.flatten(x, 1)`, keeps dimension 0 as the batch.
+#
+# Here is `Net` as a `Sequential`:
+
+# %%
+seq_net = nn.Sequential(
+    nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(),
+    nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
+    nn.Linear(120, 84), nn.ReLU(),
+    nn.Linear(84, 10),
+)
+print(seq_net[0])
+print([name for name, _ in seq_net.named_parameters()][:4])
+
+# %% [markdown]
+# Its modules are numbered, so `seq_net[0]` is the first convolution and its parameters are named
+# `0.weight`, `0.bias`, `3.weight`, ... They come in the same order as `net`'s, and copying `net`'s
+# values into them (inside `no_grad()`, since this is not part of any computation to differentiate)
+# makes the two networks compute the same scores:
+
+# %%
+with torch.no_grad():
+    for mine, theirs in zip(seq_net.parameters(), net.parameters()):
+        mine.copy_(theirs)
+print(torch.equal(seq_net(input), net(input)))
+
+# %% [markdown]
+# A `Sequential` is enough when the data flows along one line. A network whose `forward` branches,
+# reuses a layer, or adds an input back to a later result (as residual networks do) needs a
+# `forward` of its own.
+#
+# ### Exercise 1.4: `TinyConvNet` as a `Sequential`
+#
+# Set `tiny_seq` to an `nn.Sequential` that computes the same five steps as `TinyConvNet`, built
+# from `torch.nn` layers only. The answer cell seeds the random number generator with the same
+# seed as before, so if you create the layers in the order of the steps, `tiny_seq` starts with
+# exactly the weights of `tiny_net`.
+
+# %% nbgrader={"grade": false, "grade_id": "neural-sequential", "locked": false, "schema_version": 3, "solution": true, "task": false}
+torch.manual_seed(0)   # the same starting weights as tiny_net's
+### BEGIN SOLUTION
+tiny_seq = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "neural-sequential-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+check_that("tiny_seq", lambda s: isinstance(s, nn.Sequential), "is not an nn.Sequential.", quiet=True)
+check_that("tiny_seq", lambda s: all(type(m).__module__.startswith("torch.nn.modules") for m in s.modules()),
+           "contains a module that is not a torch.nn layer.",
+           hint="chain nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.Flatten and nn.Linear; do not wrap TinyConvNet.", quiet=True)
+check_module("tiny_seq", input_shape=(2, 1, 8, 8), output_shape=(2, 10), n_param_tensors=4, n_params=1370)
+### BEGIN HIDDEN TESTS
+torch.manual_seed(hidden_seed(12))
+_images = torch.rand(6, 1, 8, 8)
+torch.manual_seed(0)   # the answer cell's seed: the layers of the specification with tiny_seq's starting weights
+_conv, _fc = nn.Conv2d(1, 8, 3, padding=1), nn.Linear(8 * 4 * 4, 10)
+_want = _fc(torch.flatten(F.max_pool2d(F.relu(_conv(_images)), 2), 1)).detach()
+check_function("tiny_seq", [((_images,), _want)], hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### `nn.Parameter`: a module's own tensors
+#
+# The layers keep their weights in `nn.Parameter` objects. A `Parameter` is a tensor (with
+# `requires_grad=True` unless told otherwise) that registers itself with the module it is assigned
+# to as an attribute: it then appears in `parameters()`, which is what optimizers are given, is
+# saved in the module's `state_dict()` and moves along with `.to(device)`. A plain tensor stored as
+# an attribute gets none of that: it is a constant the module happens to hold.
+
+# %%
+class Scale(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gain = nn.Parameter(torch.tensor(2.0))   # registered: trained and saved
+        self.offset = torch.tensor(1.0)                # a plain tensor: neither
+
+    def forward(self, x):
+        return self.gain * x + self.offset
+
+
+scale = Scale()
+print([name for name, _ in scale.named_parameters()], list(scale.state_dict()))
+scale(torch.tensor([1.0, 2.0])).sum().backward()
+print(scale.gain.grad, scale.offset.grad)
+
+# %% [markdown]
+# The gradient reached `gain` (1 + 2 = 3), while `offset` has none and no optimizer would ever see
+# it. (A tensor that belongs to the module's state without being trained, such as the running mean
+# of a batch normalisation layer, is registered with `self.register_buffer(name, tensor)` instead:
+# it is saved and moved, but not handed to optimizers.)
+#
+# ### Exercise 1.5: a linear layer by hand
+#
+# Complete `Affine`, a hand-made `nn.Linear`. Its `__init__(self, weight, bias)` receives the
+# starting values, a tensor of shape `out_features x in_features` and one of `out_features`, and
+# registers them as parameters named `weight` and `bias`. Its `forward(x)` returns
+# `x @ weight.T + bias`, computed with those parameters, so that a gradient reaches them.
+
+# %% nbgrader={"grade": false, "grade_id": "neural-parameter", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class Affine(nn.Module):
+    def __init__(self, weight, bias):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.weight = nn.Parameter(weight)
+        self.bias = nn.Parameter(bias)
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return x @ self.weight.T + self.bias
+        ### END SOLUTION
+
+
+torch.manual_seed(6)
+affine = Affine(torch.randn(2, 3), torch.randn(2))
+
+# %% nbgrader={"grade": true, "grade_id": "neural-parameter-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+check_that("affine", lambda m: sorted(name for name, _ in m.named_parameters()) == ["bias", "weight"],
+           "does not have two parameters named weight and bias.",
+           hint="assign nn.Parameter(...) objects to self.weight and self.bias.", quiet=True)
+check_module("affine", input_shape=(4, 3), output_shape=(4, 2), n_param_tensors=2, n_params=8)
+### BEGIN HIDDEN TESTS
+torch.manual_seed(6)   # the answer cell's seed: the starting values affine was given
+_weight, _bias = torch.randn(2, 3), torch.randn(2)
+torch.manual_seed(hidden_seed(13))
+_x = torch.randn(5, 3)
+check_function("affine", [((_x,), _x @ _weight.T + _bias)], requires_grad=True, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -262,14 +496,9 @@ print(loss)
 # %% [markdown]
 # ### Following the graph backwards
 #
-# `loss` remembers the operation that produced it in `loss.grad_fn`, and every such node lists its
-# inputs' nodes in `next_functions`. Walking them from the loss reaches the network's input:
-#
-# ```
-# input -> conv2d -> relu -> maxpool2d -> conv2d -> relu -> maxpool2d
-#       -> flatten -> linear -> relu -> linear -> relu -> linear
-#       -> MSELoss -> loss
-# ```
+# `loss` remembers the operation that produced it in `loss.grad_fn`, and every such node lists the
+# nodes of its inputs in `next_functions`. Following them from the loss leads back through the whole
+# forward pass, in reverse, to the parameters.
 #
 # A linear layer shows up as `AddmmBackward0` (a matrix product plus the bias); its first input node
 # is the bias (an `AccumulateGrad`, where a leaf's gradient is collected) and its second the ReLU
@@ -295,6 +524,68 @@ while node is not None:
     node = next((f for f, _ in node.next_functions if f is not None and type(f).__name__ not in SKIPPED), None)
 
 # %% [markdown]
+# The picture below is drawn by the same walk, this time keeping the skipped nodes as well: the data
+# path runs down the middle, and each node's other inputs are drawn beside it, its parameters'
+# `AccumulateGrad` nodes labelled with the parameter's name. The arrows follow `next_functions`,
+# which is the way `backward()` sends gradients: from the loss to the leaves, where they are added
+# into `.grad`.
+
+# %%
+def graph_layout(root, names):
+    """{node: (label, column, row)} and [(node, input node)] for the graph behind root:
+    the data path in column 0, each node's other inputs to its left and right."""
+    boxes, arrows = {}, []
+
+    def label(node):
+        variable = getattr(node, "variable", None)   # an AccumulateGrad node knows its leaf
+        return type(node).__name__ + ("" if variable is None else "\n" + names.get(id(variable), "?"))
+
+    def place(node, column, row, step):
+        boxes[node] = (label(node), column, row)
+        for child in (f for f, _ in node.next_functions if f is not None):
+            arrows.append((node, child))
+            place(child, column + step, row, step)
+
+    node, row = root, 0
+    while node is not None:
+        boxes[node] = (label(node), 0, -row)
+        inputs = [f for f, _ in node.next_functions if f is not None]
+        main = next((f for f in inputs if type(f).__name__ not in SKIPPED), None)
+        for k, child in enumerate(f for f in inputs if f is not main):
+            arrows.append((node, child))
+            place(child, -1 if k % 2 == 0 else 1, -row, -1 if k % 2 == 0 else 1)
+        if main is not None:
+            arrows.append((node, main))
+        node, row = main, row + 1
+    return boxes, arrows
+
+
+def draw_graph(ax, boxes, arrows):
+    """Draw graph_layout's boxes (leaves in green) and arrows."""
+    artists = {}
+    for node, (text, column, row) in boxes.items():
+        colour = "#c7e9c0" if text.startswith("AccumulateGrad") else "#deebf7"
+        artists[node] = ax.text(2 * column, row, text, ha="center", va="center", fontsize=7.5,
+                                bbox={"boxstyle": "round", "facecolor": colour, "edgecolor": "gray"})
+    for start, end in arrows:
+        ax.annotate("", xy=(0.5, 0.5), xycoords=artists[end], xytext=(0.5, 0.5), textcoords=artists[start],
+                    arrowprops={"arrowstyle": "->", "color": "gray", "patchA": artists[start].get_bbox_patch(),
+                                "patchB": artists[end].get_bbox_patch()})
+    columns = [2 * column for _, column, _ in boxes.values()]
+    rows = [row for _, _, row in boxes.values()]
+    ax.set_xlim(min(columns) - 1, max(columns) + 1)
+    ax.set_ylim(min(rows) - 0.5, max(rows) + 0.5)
+    ax.axis("off")
+
+
+boxes, arrows = graph_layout(loss.grad_fn, {id(p): name for name, p in net.named_parameters()})
+print(len(boxes), "nodes,", sum(label.startswith("AccumulateGrad") for label, _, _ in boxes.values()), "of them leaves")
+fig, ax = plt.subplots(figsize=(8, 7.5), layout="constrained")
+draw_graph(ax, boxes, arrows)
+ax.set_title("the graph behind loss, from loss.grad_fn (top) along next_functions", fontsize=9)
+plt.show()
+
+# %% [markdown]
 # ### Exercise 2.1: mean squared error by hand
 #
 # Write `mse(output, target)` that returns the mean squared error of two tensors of the same shape
@@ -309,6 +600,28 @@ def mse(output, target):
 
 
 # %% nbgrader={"grade": true, "grade_id": "neural-mse-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+def computes_the_loss_itself(mse):
+    """True unless the graph of mse's result holds MseLossBackward0, the node of nn.MSELoss and F.mse_loss."""
+    try:
+        result = mse(torch.arange(6.0).view(2, 3).requires_grad_(), torch.ones(2, 3))
+    except NotImplementedError:
+        raise
+    except Exception:   # an error is for the checks below to report
+        return True
+    todo, seen = [getattr(result, "grad_fn", None)], set()
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        if type(node).__name__ == "MseLossBackward0":
+            return False
+        seen.add(node)
+        todo.extend(f for f, _ in node.next_functions)
+    return True
+
+
+check_that("mse", computes_the_loss_itself, "calls nn.MSELoss or F.mse_loss: its result's graph holds MseLossBackward0.",
+           hint="write the mean of the squared differences with tensor operations.", quiet=True)
 check_function("mse", [
     ((torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1.0, 0.0, 0.0]])), torch.tensor(13 / 3)),
     ((output.detach(), target), criterion(output, target).detach()),
@@ -353,9 +666,11 @@ print(net.conv1.bias.grad)
 # The simplest update rule is **stochastic gradient descent** (SGD): move each parameter a small step
 # against its gradient, `weight = weight - learning_rate * gradient`.
 #
-# Written by hand, the update must happen inside `torch.no_grad()`: the parameters require gradients,
-# and an in-place change to such a leaf would otherwise be recorded (PyTorch refuses it with an
-# error). The update is not part of the model's computation, so it must stay out of the graph.
+# Written by hand, the update must happen inside `torch.no_grad()`. The parameters are leaves that
+# require gradients, and outside `no_grad()` autograd would have to record an in-place change to
+# such a leaf, which it refuses: `p -= lr * p.grad` raises `RuntimeError: a leaf Variable that
+# requires grad is being used in an in-place operation`. Inside `no_grad()` nothing is recorded,
+# which is what we want: the update is not part of the model's computation.
 
 # %%
 learning_rate = 0.01
@@ -520,7 +835,10 @@ check_function("train_step", _cases, check_mutation=False, hidden=True)
 # - A network is an `nn.Module`: layers with parameters are attributes created in `__init__`,
 #   the computation is `forward`, and autograd provides the backward pass.
 # - `parameters()` / `named_parameters()` list the trainable tensors; `numel()` counts their elements.
-# - `torch.nn` works on mini-batches; `unsqueeze(0)` turns one example into a batch of one.
+# - Networks run on mini-batches, the first dimension counting the examples; `Net` needs one because
+#   `torch.flatten(x, 1)` keeps dimension 0 apart. `unsqueeze(0)` turns one example into a batch of one.
+# - `nn.Sequential` chains modules when `forward` is a straight line; `nn.Parameter` registers a
+#   tensor of your own as a trainable parameter of a module.
 # - A loss such as `nn.MSELoss` reduces output and target to one number whose `grad_fn` chain leads
 #   back through the whole network.
 # - Gradients accumulate: clear them (`zero_grad()`) before every `backward()`.

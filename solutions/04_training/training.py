@@ -16,6 +16,7 @@
 
 # %%
 import copy
+import io
 import sys
 import tempfile
 from pathlib import Path
@@ -63,7 +64,7 @@ print(len(train_idx), "training images,", len(test_idx), "test images,",
 # estimate how well it does on digits it has never seen. Here are the first training images:
 
 # %%
-fig, axes = plt.subplots(2, 10, figsize=(10, 2.4))
+fig, axes = plt.subplots(2, 10, figsize=(10, 2.6), layout="constrained")
 for ax, index in zip(axes.flat, train_idx[:20]):
     ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=16)
     ax.set_title(str(labels[index]))
@@ -413,7 +414,7 @@ plt.show()
 wrong = torch.nonzero(~correct).flatten()
 print("fewer than 5% of the test images are misclassified:", len(wrong) < 0.05 * len(test_set))
 
-fig, axes = plt.subplots(1, 8, figsize=(10, 1.8))
+fig, axes = plt.subplots(1, 8, figsize=(10, 1.9), layout="constrained")
 for ax in axes:
     ax.axis("off")
 for ax, index in zip(axes, wrong[:8].tolist()):
@@ -423,30 +424,99 @@ fig.suptitle("misclassified test images: true as predicted")
 plt.show()
 
 # %% [markdown]
-# ### Exercise 5.2: train your own model
+# ### Exercise 5.2: a whole training run as a function
 #
-# Create `my_model`, any network that maps `batch x 1 x 8 x 8` images to 10 logits (a fresh
-# `DigitNet`, or a design of your own), move it to `device`, and train it on `train_loader` with your
-# `train_one_epoch` and an optimizer of your choice until it classifies at least **95%** of the
+# Write `fit(model, loader, optimizer, loss_fn, n_epochs)`, which trains `model` for `n_epochs`
+# epochs over `loader` with the optimizer and loss function it is given (your `train_one_epoch` does
+# one epoch) and returns the mean batch loss of the **last** epoch as a Python `float`.
+#
+# The check calls `fit` on a fresh model of its own, and compares the weights that model ends with
+# against those of the training run asked for.
+
+# %% nbgrader={"grade": false, "grade_id": "training-fit-loop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def fit(model, loader, optimizer, loss_fn, n_epochs):
+    ### BEGIN SOLUTION
+    for _ in range(n_epochs):
+        last_loss = train_one_epoch(model, loader, optimizer, loss_fn)
+    return last_loss
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "training-fit-loop-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+def trains_the_model_it_is_given(fit):
+    """True when fit(model, ...) changes the parameters of the very model it was given."""
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(64, 10)).to(device)
+    before = [p.detach().clone() for p in linear.parameters()]
+    loader = DataLoader(TensorDataset(train_set.images[:32], train_set.labels[:32]), batch_size=16)
+    try:
+        fit(linear, loader, optim.SGD(linear.parameters(), lr=0.1), nn.CrossEntropyLoss(), 2)
+    except NotImplementedError:
+        raise
+    except Exception:   # an error is for the checks below to report
+        return True
+    return all(not torch.equal(p.detach(), q) for p, q in zip(linear.parameters(), before))
+
+
+check_that("fit", trains_the_model_it_is_given, "leaves the parameters of the model it is given unchanged.",
+           hint="train the model passed as argument, with the optimizer passed as argument.",
+           summary="trains the model it is given")
+### BEGIN HIDDEN TESTS
+torch.manual_seed(hidden_seed(61))
+_model = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10)).to(device)
+_twin = copy.deepcopy(_model)
+_loader = DataLoader(TensorDataset(test_set.images[:40], test_set.labels[:40]), batch_size=8)
+_twin_optimizer = optim.Adam(_twin.parameters(), lr=0.01)
+_batches = [(_x.to(device), _y.to(device)) for _x, _y in _loader]
+_losses = []
+for _x, _y in _batches * 3:   # three epochs, one step per batch
+    _twin_optimizer.zero_grad()
+    _l = nn.CrossEntropyLoss()(_twin(_x), _y)
+    _l.backward()
+    _twin_optimizer.step()
+    _losses.append(_l.item())
+_args = (_model, _loader, optim.Adam(_model.parameters(), lr=0.01), nn.CrossEntropyLoss(), 3)
+check_function("fit", [Case(_args, sum(_losses[-len(_batches):]) / len(_batches),
+                            after={0: {"params": [p.detach().clone() for p in _twin.parameters()], "atol": 1e-5}},
+                            problem="does not leave the model it is given trained for n_epochs epochs.")],
+               check_mutation=False, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5.3: train your own model
+#
+# Create `my_model`, a **new** network that maps `batch x 1 x 8 x 8` images to 10 logits (a fresh
+# `DigitNet`, or a design of your own), move it to `device`, and train it with your `fit` on
+# `train_loader` and an optimizer of your choice until it classifies at least **95%** of the
 # training images correctly. Seed it with `torch.manual_seed` so that a rerun gives the same model.
 #
-# When grading, the model is also tested on the held-out test images: it must reach 95% there too.
+# `my_model` must be a model you trained: `model` from section 4, or a copy of its weights, does not
+# count. When grading, `my_model` is also tested on the held-out test images: it must reach 95%
+# there too.
 
 # %% nbgrader={"grade": false, "grade_id": "training-fit", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 torch.manual_seed(7)
 my_model = DigitNet().to(device)
-my_optimizer = optim.SGD(my_model.parameters(), lr=0.05, momentum=0.9)
-for _ in range(15):
-    train_one_epoch(my_model, train_loader, my_optimizer, nn.CrossEntropyLoss())
+my_last_loss = fit(my_model, train_loader, optim.SGD(my_model.parameters(), lr=0.05, momentum=0.9),
+                   nn.CrossEntropyLoss(), 15)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "training-fit-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-check_module("my_model", input_shape=(2, 1, 8, 8), output_shape=(2, 10))
+def is_a_model_of_your_own(candidate):
+    """True unless candidate is model, or holds one of model's parameter tensors or a copy of one."""
+    if candidate is model:
+        return False
+    return not any(p.data_ptr() == q.data_ptr() or (p.shape == q.shape and torch.equal(p.detach().cpu(), q.detach().cpu()))
+                   for p in candidate.parameters() for q in model.parameters())
+
+
+check_module("my_model", input_shape=(2, 1, 8, 8), output_shape=(2, 10), quiet=True)
+check_that("my_model", is_a_model_of_your_own, "holds the parameters of model, the network trained in section 4.",
+           hint="create a new network (for example DigitNet().to(device)) and train it with fit.", quiet=True)
 check_module("my_model", inputs=train_set.images, labels=train_set.labels, min_accuracy=0.95,
              problem="classifies fewer than 95% of the training images correctly.",
-             hint="train for more epochs, or try another learning rate; check that the loss of train_one_epoch falls.",
-             summary="at least 95% of the training images right")
+             hint="train for more epochs, or try another learning rate; check that the loss fit returns falls.",
+             summary="a model of your own, trained to at least 95% of the training images right")
 ### BEGIN HIDDEN TESTS
 check_module("my_model", inputs=test_set.images, labels=test_set.labels, min_accuracy=0.95,
              problem="classifies fewer than 95% of the test images correctly.", hidden=True)
@@ -472,23 +542,53 @@ print(list(model.state_dict()))
 
 reloaded = DigitNet().to(device)
 print(reloaded.load_state_dict(torch.load(checkpoint, map_location=device)))
+reloaded.eval()
 print(torch.equal(predict(reloaded, test_set.images), test_predictions))
+
+# %% [markdown]
+# `load_state_dict` reports the keys it could not match (none here). A reloaded model used for
+# predictions should be switched to evaluation mode with `eval()`, as above: the mode is not part of
+# the `state_dict`, and layers such as dropout behave differently in training mode.
+#
+# `torch.save` and `torch.load` accept a file object as well as a path. An `io.BytesIO` is a file
+# that lives in memory, handy to keep a checkpoint without touching the disk (or to send one over a
+# network); after writing, `seek(0)` goes back to its start so that it can be read:
+
+# %%
+in_memory = io.BytesIO()
+torch.save(model.state_dict(), in_memory)
+in_memory.seek(0)
+print(list(torch.load(in_memory)) == list(model.state_dict()))
 
 # %% [markdown]
 # ### Exercise 6.1: save and restore
 #
-# Save the `state_dict` of `model` (the network trained in section 4) to the path
-# `exercise_checkpoint`, then create `model_copy`: a **new** `DigitNet` on `device` into which you
-# load the saved state. Afterwards `model_copy` must predict exactly like `model`.
+# 1. Write `restore(model, source)` that loads the `state_dict` saved in `source` (a path or a file
+#    object: `torch.load` takes both) into `model`, in place, and switches `model` to evaluation
+#    mode. It returns nothing.
+# 2. Save the `state_dict` of `model` (the network trained in section 4) to the path
+#    `exercise_checkpoint`, then create `model_copy`: a **new** `DigitNet` on `device` that you
+#    `restore` from that file. Afterwards `model_copy` must predict exactly like `model`.
+#
+# The check hands `restore` a checkpoint of its own, held in an `io.BytesIO`, and a network with other
+# weights: afterwards that network must hold the saved weights, which only reading the checkpoint
+# can give it.
 
 # %%
 exercise_checkpoint = checkpoint_dir / "exercise.pt"
 
 # %% nbgrader={"grade": false, "grade_id": "training-save-load", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def restore(model, source):
+    ### BEGIN SOLUTION
+    model.load_state_dict(torch.load(source, map_location=device))
+    model.eval()
+    ### END SOLUTION
+
+
 ### BEGIN SOLUTION
 torch.save(model.state_dict(), exercise_checkpoint)
 model_copy = DigitNet().to(device)
-model_copy.load_state_dict(torch.load(exercise_checkpoint, map_location=device))
+restore(model_copy, exercise_checkpoint)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "training-save-load-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -503,6 +603,17 @@ def holds_state_dict_of_model(path):
         torch.equal(saved[k], want[k].cpu()) for k in want)
 
 
+torch.manual_seed(70)
+saved = DigitNet().state_dict()          # a checkpoint of the check's own
+checkpoint_in_memory = io.BytesIO()
+torch.save(saved, checkpoint_in_memory)
+checkpoint_in_memory.seek(0)
+other_weights = DigitNet().to(device)    # other random weights, in training mode
+check_function("restore", [
+    Case((other_weights, checkpoint_in_memory), None, after={0: {"params": list(saved.values()), "training": False}},
+         problem="restore(model, source) does not leave model holding the state_dict saved in source.",
+         hint="read the checkpoint with torch.load(source) and copy it into model with load_state_dict.")
+], check_mutation=False, quiet=True)
 check_that("model_copy", lambda m: isinstance(m, DigitNet) and m is not model,
            "must be a new DigitNet instance, not model itself.", quiet=True)
 check_that("exercise_checkpoint", holds_state_dict_of_model, "does not hold the state_dict of model.",
@@ -512,6 +623,15 @@ check_that("model_copy", lambda m: all(torch.equal(a, b) for a, b in zip(m.state
            "does not hold the parameters of model.", hint="load the saved file with torch.load and pass it to load_state_dict.",
            summary="a new DigitNet with the saved parameters")
 ### BEGIN HIDDEN TESTS
+torch.manual_seed(hidden_seed(71))
+_saved = DigitNet().state_dict()
+_source = io.BytesIO()
+torch.save(_saved, _source)
+_source.seek(0)
+check_function("restore", [Case((DigitNet().to(device), _source), None,
+                                after={0: {"params": list(_saved.values()), "training": False}},
+                                problem="does not load the checkpoint it is given.")],
+               check_mutation=False, hidden=True)
 check_that("model_copy", lambda m: torch.equal(predict(m, test_set.images), test_predictions),
            "does not predict like model.", hidden=True)
 check_that("model_copy", lambda m: all(p.data_ptr() != q.data_ptr() for p, q in zip(m.parameters(), model.parameters())),
@@ -527,5 +647,5 @@ check_that("model_copy", lambda m: all(p.data_ptr() != q.data_ptr() for p, q in 
 #   loss, `backward`, `step`. Start it with `model.train()`.
 # - Evaluate with `model.eval()` and `torch.no_grad()`, on test data the model never trained on.
 # - A confusion matrix and the misclassified examples show *how* a model fails, not just how often.
-# - Save `model.state_dict()` with `torch.save`; restore with `load_state_dict(torch.load(...))`
-#   into a fresh instance of the same class.
+# - Save `model.state_dict()` with `torch.save` (to a path or a file object); restore with
+#   `load_state_dict(torch.load(...))` into a fresh instance of the same class, then `eval()` it.

@@ -1,7 +1,8 @@
 """The learner's JupyterLab, driven in headless Chromium (issue 7).
 
-For every released chapter: open the learner notebook, wait for the kernel, run every cell in
-order (continuing past the answer cells that still raise), and check what a learner sees; then
+For every released chapter: open the learner notebook, wait for the kernel, click Run All
+(it must reach the last cell: answers and checks are tagged ``raises-exception``), and check
+what a learner sees; then
 type one correct answer, re-run its check and see the confirming line. One more test checks
 what ``make lab`` opens on: the chapters listed, no news pop-up, the course venv's kernel.
 """
@@ -112,23 +113,25 @@ def run_cell(page, cell):
     wait_until_run(page, cell.element_handle(), before)
 
 
-def run_in_order(page, cells, notebook):
-    """What a learner does: Shift+Enter from the top, each cell after the previous has run.
+def run_all(page, cells, notebook):
+    """What a learner does first: Run > Run All Cells, then wait until the last code cell has run.
 
-    ("Run All" would stop at the first answer cell that still raises NotImplementedError.)
+    Answer and check cells carry the ``raises-exception`` tag in the release, so JupyterLab goes
+    on past the answers that still raise NotImplementedError and the checks that say so.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    handles = cells.element_handles()
     cells.first.locator(".jp-InputPrompt").first.click()
-    for index, (handle, cell) in enumerate(zip(handles, notebook)):
-        page.keyboard.press("Shift+Enter")
-        if cell["cell_type"] == "code":
-            try:
-                wait_until_run(page, handle)
-            except PlaywrightTimeout:
-                source = "".join(cell["source"])
-                pytest.fail(f"cell {index} did not finish within {CELL_TIMEOUT_MS // 1000} s:\n{source}")
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    handles = cells.element_handles()
+    last = max(i for i, c in enumerate(notebook) if c["cell_type"] == "code")
+    try:
+        wait_until_run(page, handles[last])
+    except PlaywrightTimeout:
+        stuck = [i for i, (h, c) in enumerate(zip(handles, notebook)) if c["cell_type"] == "code"
+                 and not re.match(r"^\[\d+\]:$", h.query_selector(".jp-InputArea-prompt").text_content().strip())]
+        pytest.fail(f"Run All did not reach the last cell; cells that never ran: {stuck[:10]}")
 
 
 def rendered_outputs(notebook_cells):
@@ -199,11 +202,19 @@ def test_lab_opens_on_the_chapters_with_the_course_kernel(page, lab_server):
     shown = output_text(cells.first).split()
     assert shown == [sys.prefix, "check_tensor"], shown
     assert_no_news_prompt(page)
+    # Nothing a learner does not need: no empty Nbgrader menu, no Jupytext launcher cards.
+    menus = page.locator(".lm-MenuBar-itemLabel").all_text_contents()
+    assert "Nbgrader" not in menus, menus
+    page.goto(lab_server.url("lab?reset"))
+    cards = page.locator(".jp-LauncherCard")
+    expect(cards.first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    titles = cards.evaluate_all("cs => cs.map(c => c.getAttribute('title') || c.textContent)")
+    assert not [t for t in titles if "Text Notebook" in t or "Markdown" in t or "MyST" in t], titles
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_for_a_learner(page, lab_server, chapter):
-    """Run the learner notebook cell by cell, check what renders, then answer one exercise."""
+    """Run All on the untouched learner notebook, check what renders, then answer one exercise."""
     expect = _expect()
     learner_path = chapter_notebook(lab_server.root / chapter)
     learner = load(learner_path)["cells"]
@@ -216,7 +227,7 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     # The kernel the notebook names was started, with no "Select Kernel" dialog on the way.
     kernels = {s["path"]: s["kernel"]["name"] for s in lab_server.api("api/sessions")}
     assert kernels.get(relpath) == load(learner_path)["metadata"]["kernelspec"]["name"], kernels
-    run_in_order(page, cells, learner)
+    run_all(page, cells, learner)
     wait_for_idle_kernel(page)
 
     problems = []
@@ -239,6 +250,10 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
             if "image" in kinds and not shown["images"]:
                 problems.append(f"{where}: the lesson's figure did not render")
     assert not problems, "\n\n".join(problems)
+    exercises = sum(1 for c in learner if is_check(c))
+    summary = message("progress_summary", done=0, total=exercises)
+    last = output_text(cells.nth(len(learner) - 1))
+    assert summary in last and last.count(message("label_not_attempted")) == exercises, last
 
     # One correct answer: type the solution of the first exercise, re-run it and its check.
     answer = next(i for i, c in enumerate(learner) if is_answer(c))
@@ -251,4 +266,83 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     assert shown.strip().startswith(message("label_correct") + ":"), shown
     assert TRACEBACK_WALL not in shown, shown
     assert TRACEBACK_WALL not in output_text(cells.nth(answer)), output_text(cells.nth(answer))
+    run_cell(page, cells.nth(len(learner) - 1))      # "Your progress" counts it
+    last = output_text(cells.nth(len(learner) - 1))
+    assert message("progress_summary", done=1, total=exercises) in last, last
+    # nbgrader's Validate stays, for the learner's own check before submitting
+    _expect()(page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate")).to_be_visible()
     assert_no_news_prompt(page)
+
+
+# WCAG 2 contrast of a verdict's text against what is really behind it: translucent
+# backgrounds (the dark theme's error background is one) are composited up to an opaque one.
+CONTRAST = """el => {
+    const rgba = s => { const v = (s.match(/[\\d.]+/g) || []).map(Number); return v.length === 3 ? [...v, 1] : v; };
+    const over = (top, under) => { const a = top[3]; return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat([1]); };
+    const lum = c => {
+        const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); };
+        return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+    };
+    const text = el.querySelector('pre') || el;
+    const layers = [];
+    for (let node = text; node; node = node.parentElement) {
+        const c = rgba(getComputedStyle(node).backgroundColor);
+        if (c.length === 4 && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let back = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) back = over(layer, back);
+    const fore = over(rgba(getComputedStyle(text).color), back);
+    const [a, b] = [lum(fore), lum(back)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+VERDICT_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+
+
+def _set_theme(page, lab_server, theme):
+    response = page.request.put(lab_server.url("lab/api/settings/@jupyterlab/apputils-extension:themes"),
+                                data=json.dumps({"raw": json.dumps({"theme": theme})}),
+                                headers={"Content-Type": "application/json"})
+    assert response.ok, response.text()
+
+
+def _answer_and_check(page, cells, answer, check, source):
+    type_into(page, cells.nth(answer), source)
+    run_cell(page, cells.nth(answer))
+    run_cell(page, cells.nth(check))
+    return output_text(cells.nth(check))
+
+
+def test_check_cells_give_one_readable_verdict_and_notice_a_failed_answer(page, lab_server):
+    """Issue 12 in Chromium, on chapter 02's first exercise (a check cell of five checks):
+    a wrong answer gives one "Incorrect" and no "Correct"; after an answer cell that raised, the
+    check says so instead of grading the older value; verdicts keep 4.5:1 contrast in the light
+    and the dark theme."""
+    chapter = "02_autograd"
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    learner = load(learner_path)["cells"]
+    answer = next(i for i, c in enumerate(learner) if is_answer(c))
+    check = answer + 1
+    wrong = __import__("autograder.grading.demo", fromlist=["x"]).wrong_answers(REPO, chapter)
+    gid = nbgrader(learner[answer])["grade_id"]
+    relpath = learner_path.relative_to(lab_server.root).as_posix()
+    ratios = {}
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            _set_theme(page, lab_server, theme)
+            cells = open_notebook(page, lab_server, relpath)
+            _expect()(cells).to_have_count(len(learner))
+            run_all(page, cells, learner)
+            wait_for_idle_kernel(page)
+            source, _words = next(w for w in wrong[gid] if "misses" in w[1])   # passes 3 checks, fails the 4th
+            shown = _answer_and_check(page, cells, answer, check, source.strip())
+            assert message("label_incorrect") + ":" in shown and message("label_correct") not in shown, shown
+            ratios[theme] = cells.nth(check).locator(VERDICT_OUTPUT).first.evaluate(CONTRAST)
+        # an answer cell that fails now, after an earlier attempt that ran
+        shown = _answer_and_check(page, cells, answer, check, 'tracked = {"h", "s", "g"} | {undefined_name}')
+        assert "raised an error the last time it ran" in shown, shown
+        assert message("label_correct") not in shown, shown
+        ratios["not attempted (dark)"] = cells.nth(check).locator(VERDICT_OUTPUT).first.evaluate(CONTRAST)
+    finally:
+        _set_theme(page, lab_server, "JupyterLab Light")
+    print("verdict contrast (WCAG):", {k: round(v, 1) for k, v in ratios.items()})
+    assert all(r >= 4.5 for r in ratios.values()), ratios

@@ -14,6 +14,9 @@ WRONG_ANSWERS = {
         ("scaled = (scale * data).sum().requires_grad_(True)\n", "has no grad_fn"),
         # no sum: a vector, not a single number
         ("scale.requires_grad_(True)\nscaled = scale * data\n", "has shape (3,); expected shape ()"),
+        # the right number in a tracked sum, but not computed from scale
+        ("scale.requires_grad_(True)\nscaled = torch.tensor([1.0], requires_grad=True).sum()\n",
+         "was not computed as the sum of scale * data"),
     ],
     "autograd-by-hand": [
         # forgot that the mean divides by the number of elements
@@ -30,6 +33,8 @@ WRONG_ANSWERS = {
         # detach() alone shares memory but is fine; forgetting requires_grad_ makes backward fail
         ("def grad_at(f, x):\n    leaf = x.detach().clone()\n    f(leaf).backward()\n    return leaf.grad\n",
          "does not require grad"),
+        # torch.autograd.grad on the caller's untracked x
+        ("def grad_at(f, x):\n    return torch.autograd.grad(f(x), x)[0]\n", "does not require grad"),
     ],
     "autograd-vjp": [
         # backward() without the vector on a non-scalar result
@@ -38,6 +43,9 @@ WRONG_ANSWERS = {
         # made it scalar by summing, which ignores v
         ("def vjp(f, x, v):\n    x = x.detach().clone().requires_grad_(True)\n    f(x).sum().backward()\n"
          "    return x.grad\n", "not the expected values"),
+        # tracks and fills the caller's own tensor
+        ("def vjp(f, x, v):\n    x.requires_grad_(True)\n    f(x).backward(v)\n    return x.grad\n",
+         "changed its argument #2 in place"),
     ],
     "autograd-zero-grad": [
         # the draft itself: two backward passes add up
@@ -47,6 +55,30 @@ WRONG_ANSWERS = {
          "    value.backward(retain_graph=True)\n    if not torch.isfinite(x.grad).all():\n"
          "        raise ValueError('not finite')\n    x.grad.zero_()\n    value.backward()\n    return x.grad\n",
          "changed its argument #2 in place"),
+        # fixed the doubling but dropped the finiteness test
+        ("def checked_grad(f, x):\n    leaf = x.detach().clone().requires_grad_(True)\n    f(leaf).backward()\n"
+         "    return leaf.grad\n", "should raise ValueError"),
+    ],
+    "autograd-second-derivative": [
+        # the first derivative only
+        ("def second_derivative(f, x):\n    leaf = x.detach().requires_grad_(True)\n"
+         "    return torch.autograd.grad(f(leaf).sum(), leaf)[0]\n", "not the expected values"),
+        # the first gradient was not recorded, so it cannot be differentiated
+        ("def second_derivative(f, x):\n    leaf = x.detach().requires_grad_(True)\n"
+         "    (slope,) = torch.autograd.grad(f(leaf).sum(), leaf)\n"
+         "    return torch.autograd.grad(slope.sum(), leaf)[0]\n", "does not require grad"),
+        # no sum: the output is not a single number
+        ("def second_derivative(f, x):\n    leaf = x.detach().requires_grad_(True)\n"
+         "    (slope,) = torch.autograd.grad(f(leaf), leaf, create_graph=True)\n"
+         "    return torch.autograd.grad(slope, leaf)[0]\n", "only for scalar outputs"),
+        # two backward() calls into one .grad: the second adds f'' to f'
+        ("def second_derivative(f, x):\n    leaf = x.detach().requires_grad_(True)\n"
+         "    f(leaf).sum().backward(create_graph=True)\n    leaf.grad.sum().backward()\n    return leaf.grad\n",
+         "not the expected values"),
+        # tracks the caller's own tensor
+        ("def second_derivative(f, x):\n    x.requires_grad_(True)\n"
+         "    (slope,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)\n"
+         "    return torch.autograd.grad(slope.sum(), x)[0]\n", "changed its argument #2 in place"),
     ],
     "autograd-no-grad-eval": [
         # computes the right number but builds a graph
@@ -58,5 +90,8 @@ WRONG_ANSWERS = {
         # switches tracking off on the caller's weight
         ("def evaluate(weight, inputs, targets):\n    weight.requires_grad_(False)\n"
          "    return ((inputs @ weight - targets) ** 2).mean()\n", "changed its argument #1 in place"),
+        # builds the whole graph, then cuts the result off it
+        ("def evaluate(weight, inputs, targets):\n    return ((inputs @ weight - targets) ** 2).mean().detach()\n",
+         "builds a graph for backward"),
     ],
 }

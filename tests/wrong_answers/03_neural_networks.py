@@ -1,5 +1,47 @@
 """Realistic wrong answers for chapter 03: grade_id -> [(answer cell source, substring of the failure)]."""
 
+from functools import partial
+
+_BATCH = "def batch_of_one(image):\n    return {result}\n\n\ndigit_batch = batch_of_one(digit)\n"
+
+_TINY = (
+    "class TinyConvNet(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.conv = nn.Conv2d(1, 8, 3{padding})\n"
+    "{linear}\n"
+    "    def forward(self, x):\n"
+    "        x = {pool}({relu}(self.conv(x)), 2)\n"
+    "        return {head}\n\n\n"
+    "torch.manual_seed(0)\n"
+    "tiny_net = TinyConvNet{call}\n"
+)
+# the solution; keyword arguments change one part
+_tiny = partial(_TINY.format, padding=", padding=1", linear="        self.fc = nn.Linear(8 * 4 * 4, 10)\n",
+                pool="F.max_pool2d", relu="F.relu", head="self.fc(torch.flatten(x, 1))", call="()")
+
+
+_AFFINE = (
+    "class Affine(nn.Module):\n"
+    "    def __init__(self, weight, bias):\n"
+    "        super().__init__()\n"
+    "        self.weight = {weight}\n"
+    "        self.bias = {bias}\n\n"
+    "    def forward(self, x):\n"
+    "        return {forward}\n\n\n"
+    "torch.manual_seed(6)\n"
+    "affine = Affine(torch.randn(2, 3), torch.randn(2))\n"
+)
+_affine = partial(_AFFINE.format, weight="nn.Parameter(weight)", bias="nn.Parameter(bias)",
+                  forward="x @ self.weight.T + self.bias")
+
+
+def _seq(*layers):
+    return "torch.manual_seed(0)\ntiny_seq = nn.Sequential(" + ", ".join(layers) + ")\n"
+
+
+_CONV, _FC = "nn.Conv2d(1, 8, 3, padding=1)", "nn.Linear(8 * 4 * 4, 10)"
+
 WRONG_ANSWERS = {
     "neural-count-trainable": [
         # counts tensors, not elements
@@ -12,46 +54,48 @@ WRONG_ANSWERS = {
          "is a torch.Tensor; expected a Python number"),
     ],
     "neural-batch-one": [
-        ("digit_batch = digit\n", "unsqueeze(0)"),
-        ("digit_batch = digit.unsqueeze(-1)\n", "shape (1, 32, 32, 1)"),
-        # a hard-coded blank image of the right shape
-        ("digit_batch = torch.zeros(1, 1, 32, 32)\n", "not the expected values"),
+        (_BATCH.format(result="image"), "unsqueeze(0)"),
+        (_BATCH.format(result="image.unsqueeze(-1)"), "shape (1, 32, 32, 1)"),
+        # works for digit only: the hidden check gives it other images
+        (_BATCH.format(result="digit.view(1, 1, 32, 32)"), "not the shape this check expects"),
+        # a blank image of the right shape
+        (_BATCH.format(result="torch.zeros(1, *image.shape)"), "not the expected values"),
     ],
     "neural-define-module": [
         # no padding: the conv shrinks 8x8 to 6x6 and the linear layer no longer fits
-        ("class TinyConvNet(nn.Module):\n"
-         "    def __init__(self):\n"
-         "        super().__init__()\n"
-         "        self.conv = nn.Conv2d(1, 8, 3)\n"
-         "        self.fc = nn.Linear(8 * 4 * 4, 10)\n\n"
-         "    def forward(self, x):\n"
-         "        x = F.max_pool2d(F.relu(self.conv(x)), 2)\n"
-         "        return self.fc(torch.flatten(x, 1))\n\n\n"
-         "tiny_net = TinyConvNet()\n",
-         "mat1 and mat2 shapes cannot be multiplied"),
+        (_tiny(padding=""), "mat1 and mat2 shapes cannot be multiplied"),
         # an extra hidden layer: wrong parameter count
-        ("class TinyConvNet(nn.Module):\n"
-         "    def __init__(self):\n"
-         "        super().__init__()\n"
-         "        self.conv = nn.Conv2d(1, 8, 3, padding=1)\n"
-         "        self.fc1 = nn.Linear(8 * 4 * 4, 32)\n"
-         "        self.fc2 = nn.Linear(32, 10)\n\n"
-         "    def forward(self, x):\n"
-         "        x = F.max_pool2d(F.relu(self.conv(x)), 2)\n"
-         "        return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))\n\n\n"
-         "tiny_net = TinyConvNet()\n",
-         "parameter tensors; expected 4"),
+        (_tiny(linear="        self.fc1 = nn.Linear(8 * 4 * 4, 32)\n        self.fc2 = nn.Linear(32, 10)\n",
+               head="self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))"), "parameter tensors; expected 4"),
         # the class is defined but no instance is made
-        ("class TinyConvNet(nn.Module):\n"
-         "    def __init__(self):\n"
-         "        super().__init__()\n"
-         "        self.conv = nn.Conv2d(1, 8, 3, padding=1)\n"
-         "        self.fc = nn.Linear(8 * 4 * 4, 10)\n\n"
-         "    def forward(self, x):\n"
-         "        x = F.max_pool2d(F.relu(self.conv(x)), 2)\n"
-         "        return self.fc(torch.flatten(x, 1))\n\n\n"
-         "tiny_net = TinyConvNet\n",
-         "an instance of a torch.nn.Module subclass was expected"),
+        (_tiny(call=""), "an instance of a torch.nn.Module subclass was expected"),
+        # the ReLU is left out: shapes and counts are right, the outputs are not
+        (_tiny(relu=""), "not the expected values"),
+        # average instead of max pooling
+        (_tiny(pool="F.avg_pool2d"), "not the expected values"),
+    ],
+    "neural-sequential": [
+        # no ReLU
+        (_seq(_CONV, "nn.MaxPool2d(2)", "nn.Flatten()", _FC), "not the expected values"),
+        # no Flatten: the linear layer gets 8 x 4 x 4 feature maps
+        (_seq(_CONV, "nn.ReLU()", "nn.MaxPool2d(2)", _FC), "mat1 and mat2 shapes cannot be multiplied"),
+        # wraps the class of exercise 1.3 instead of chaining layers
+        (_seq("TinyConvNet()"), "not a torch.nn layer"),
+        # the module of exercise 1.3 itself
+        ("tiny_seq = tiny_net\n", "is not an nn.Sequential"),
+    ],
+    "neural-parameter": [
+        # plain tensors are not registered
+        (_affine(weight="weight", bias="bias"), "named weight and bias"),
+        # ignores the given starting values
+        (_affine(weight="nn.Parameter(torch.randn_like(weight))"), "not the expected values"),
+        # forgets the transpose
+        (_affine(forward="x @ self.weight + self.bias"), "mat1 and mat2 shapes cannot be multiplied"),
+        # frozen parameters are not trainable
+        (_affine(weight="nn.Parameter(weight, requires_grad=False)", bias="nn.Parameter(bias, requires_grad=False)"),
+         "parameter tensors; expected 2"),
+        # .data leaves the parameters out of the graph
+        (_affine(forward="x @ self.weight.data.T + self.bias.data"), "autograd must track it"),
     ],
     "neural-mse": [
         # sum instead of mean
@@ -61,6 +105,10 @@ WRONG_ANSWERS = {
         # a Python number: backward() is impossible
         ("def mse(output, target):\n    return ((output - target) ** 2).mean().item()\n",
          "a torch.Tensor was expected"),
+        # the library's loss, which the exercise rules out
+        ("def mse(output, target):\n    return F.mse_loss(output, target)\n", "calls nn.MSELoss or F.mse_loss"),
+        ("from torch.nn.functional import mse_loss\n\n\ndef mse(output, target):\n    return mse_loss(output, target) * 1.0\n",
+         "calls nn.MSELoss or F.mse_loss"),
     ],
     "neural-manual-sgd": [
         # rebinding the loop variable changes nothing

@@ -1,5 +1,7 @@
 """Realistic wrong answers for chapter 04: grade_id -> [(answer cell source, substring of the failure)]."""
 
+from functools import partial
+
 _EPOCH = (
     "def train_one_epoch(model, loader, optimizer, loss_fn):\n"
     "{train}"
@@ -13,11 +15,31 @@ _EPOCH = (
     "        losses.append({item})\n"
     "    return {result}\n"
 )
+# the solution; keyword arguments change one part
+_epoch = partial(_EPOCH.format, train="    model.train()\n", zero="        optimizer.zero_grad()\n",
+                 item="batch_loss.item()", result="sum(losses) / len(losses)")
 
 
-def _epoch(train="    model.train()\n", zero="        optimizer.zero_grad()\n", item="batch_loss.item()",
-           result="sum(losses) / len(losses)"):
-    return _EPOCH.format(train=train, zero=zero, item=item, result=result)
+_FIT = (
+    "def fit(model, loader, optimizer, loss_fn, n_epochs):\n"
+    "{setup}"
+    "    for _ in range({epochs}):\n"
+    "        {record}train_one_epoch({model}, loader, optimizer, loss_fn){close}\n"
+    "    return {result}\n"
+)
+_fit = partial(_FIT.format, setup="", epochs="n_epochs", record="last_loss = ", model="model", close="",
+               result="last_loss")
+
+
+_RESTORE = (
+    "def restore(model, source):\n"
+    "{body}\n\n\n"
+    "torch.save(model.state_dict(), exercise_checkpoint)\n"
+    "{copy}\n"
+)
+_LOAD = "    model.load_state_dict(torch.load(source, map_location=device))\n    model.eval()"
+_restore = partial(_RESTORE.format, body=_LOAD,
+                   copy="model_copy = DigitNet().to(device)\nrestore(model_copy, exercise_checkpoint)")
 
 
 WRONG_ANSWERS = {
@@ -57,28 +79,42 @@ WRONG_ANSWERS = {
         ("def accuracy(logits, labels):\n    return (logits.argmax(dim=1) == labels).float().mean()\n",
          ".item()"),
     ],
+    "training-fit-loop": [
+        # one epoch, whatever n_epochs says
+        (_fit(epochs="1"), "not the expected answer"),
+        # an optimizer of its own instead of the one it is given
+        (_fit(setup="    optimizer = optim.SGD(model.parameters(), lr=0.05)\n"), "not the expected answer"),
+        # trains a copy, so the caller's model never changes
+        (_fit(setup="    model = copy.deepcopy(model)\n    optimizer = optim.SGD(model.parameters(), lr=0.05)\n"),
+         "leaves the parameters of the model it is given unchanged"),
+        # returns every epoch's loss instead of the last one
+        (_fit(setup="    losses = []\n", record="losses.append(", close=")", result="losses"),
+         "expected a Python number"),
+    ],
     "training-fit": [
-        # a model that was never trained
+        # the demo's trained network, no training at all
+        ("my_model = model\n", "holds the parameters of model"),
+        # a copy of the demo's trained weights
+        ("my_model = copy.deepcopy(model)\n", "holds the parameters of model"),
+        # a new model that was never trained
         ("torch.manual_seed(7)\nmy_model = DigitNet().to(device)\n", "fewer than 95% of the training images"),
-        # far too few steps with a tiny learning rate
-        ("torch.manual_seed(7)\n"
-         "my_model = DigitNet().to(device)\n"
-         "my_optimizer = optim.SGD(my_model.parameters(), lr=1e-4)\n"
-         "train_one_epoch(my_model, train_loader, my_optimizer, nn.CrossEntropyLoss())\n",
-         "fewer than 95% of the training images"),
         # the class, not an instance
         ("my_model = DigitNet\n", "an instance of a torch.nn.Module subclass was expected"),
     ],
     "training-save-load": [
         # no copy at all: the same object
-        ("torch.save(model.state_dict(), exercise_checkpoint)\nmodel_copy = model\n",
-         "must be a new DigitNet instance"),
+        (_restore(copy="model_copy = model"), "must be a new DigitNet instance"),
         # pickles the whole module instead of its state_dict
-        ("torch.save(model, exercise_checkpoint)\n"
-         "model_copy = torch.load(exercise_checkpoint, weights_only=False)\n",
+        (_restore().replace("torch.save(model.state_dict(), exercise_checkpoint)", "torch.save(model, exercise_checkpoint)")
+         .replace("model_copy = DigitNet().to(device)\nrestore(model_copy, exercise_checkpoint)",
+                  "model_copy = torch.load(exercise_checkpoint, weights_only=False)"),
          "does not hold the state_dict of model"),
+        # a restore that never reads the checkpoint: model_copy is a copy made in memory
+        (_restore(body="    model.eval()", copy="model_copy = copy.deepcopy(model)"),
+         "does not leave model holding the state_dict saved in source"),
+        # loads, but leaves the model in training mode
+        (_restore(body="    model.load_state_dict(torch.load(source, map_location=device))"), "evaluation mode"),
         # saves, but never loads into the fresh model
-        ("torch.save(model.state_dict(), exercise_checkpoint)\nmodel_copy = DigitNet().to(device)\n",
-         "load_state_dict"),
+        (_restore(copy="model_copy = DigitNet().to(device)"), "load_state_dict"),
     ],
 }

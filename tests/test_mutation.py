@@ -1,0 +1,57 @@
+"""Mutation testing of the exercises (issue 13): the engine itself.
+
+`make test` runs ``python -m autograder.mutation solutions`` on every chapter; these
+tests prove that the engine makes the changes it promises, that a weak check lets a
+mutant survive where a strong one kills it, and that the report holds the line.
+"""
+
+import nbformat
+
+from autograder.mutation import Result, _run_one, mutants, report
+
+
+def _answer(code):
+    return f"### BEGIN SOLUTION\n{code}\n### END SOLUTION"
+
+
+def test_mutants_change_one_token_of_the_solution_only():
+    cell = "def f(x):\n    ### BEGIN SOLUTION\n    x.add_(1)\n    return (x * 2).sum(dim=0).to(torch.long)\n    ### END SOLUTION"
+    ids = [m.id for m in mutants("g", cell)]
+    for kind in ("op Mult->Div", "number 2->3", "number 0->1", "name sum->mean", "name long->float",
+                 "out-of-place add_->add", "drop statement x.add_(1)", "drop keyword dim="):
+        assert any(kind in i for i in ids), (kind, ids)
+    assert all(m.source.startswith("def f(x):\n    ### BEGIN SOLUTION\n") for m in mutants("g", cell))
+    assert all(compile(m.source, "m", "exec") for m in mutants("g", cell))
+    assert mutants("g", "x = 1  # no solution block") == []
+
+
+def _chapter(tmp_path, check):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import torch\nfrom autograder import check_tensor\nx = torch.arange(4.0)"),
+        nbformat.v4.new_code_cell(_answer("y = x * 2 + 1"), metadata={"nbgrader": {"solution": True, "grade_id": "g"}}),
+        nbformat.v4.new_code_cell(check, metadata={"nbgrader": {"grade": True, "grade_id": "g-check"}}),
+    ]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_weak_check_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path):
+    weak = _run_one(_chapter(tmp_path, 'check_tensor("y", shape=(4,))'))
+    strong = _run_one(_chapter(tmp_path, 'check_tensor("y", torch.tensor([1.0, 3.0, 5.0, 7.0]))'))
+    assert weak and {r.id for r in weak} == {r.id for r in strong}
+    assert not any(r.killed for r in weak)
+    assert all(r.killed and r.how == "check failed" for r in strong)
+
+
+def test_report_requires_the_rate_and_an_honest_list_of_equivalents():
+    results = {"ch": [Result("g", "a", True, "check failed", 0.1), Result("g", "b", False, "survived", 0.1)]}
+    text, ok = report(results, {}, min_rate=0.9)
+    assert not ok and "SURVIVED: b" in text and "1/2 killed = 50.0%" in text
+    text, ok = report(results, {"ch": {"g": {"b": "same values by construction"}}}, min_rate=0.9)
+    assert ok and "equivalent: b: same values by construction" in text
+    _, ok = report(results, {"ch": {"g": {"a": "wrongly listed"}}}, min_rate=0.5)
+    assert not ok
+    text, ok = report(results, {"ch": {"g": {"b": "x", "gone": "no longer generated"}}}, min_rate=0.5)
+    assert not ok and "NOT GENERATED" in text
