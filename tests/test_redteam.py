@@ -34,9 +34,11 @@ pytestmark = pytest.mark.slow
 CHAPTER, TOPIC = "01_tensors", "tensors"
 # Without namespaces (rlimits mode) these would really touch the grader's files and network:
 # they are not run there, and protections() says those defences are off.
-# Nor would stall-background be stopped: without a PID namespace a process that calls setsid outlives
-# its kernel (protections() says so), and its sleepers would run on for 10 minutes.
-NEEDS_NAMESPACES = {"write-gradebook", "read-solutions", "leak-plant", "leak-look", "network", "stall-background"}
+# Nor would stall-background and stall-forkbomb be stopped (protections() says so): without a PID
+# namespace a process that calls setsid outlives its kernel (its sleepers would run on for 10 minutes),
+# and without a user namespace the process cap is the grader user's, with room for its other kernels.
+NEEDS_NAMESPACES = {"write-gradebook", "read-solutions", "leak-plant", "leak-look", "network",
+                    "stall-background", "stall-forkbomb"}
 if sandbox.mode() == "rlimits":
     ATTACKS = {k: v for k, v in ATTACKS.items() if k not in NEEDS_NAMESPACES}
 LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes=3 * 1024**3,

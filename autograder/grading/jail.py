@@ -63,6 +63,8 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 KEYRING_CALLS = ("add_key", "request_key", "keyctl")
 CGROUP_PARENT = "course-sandbox"
+# rlimits mode: the process cap is per user, so it leaves room for this many kernels' max_processes.
+RLIMIT_PER_USER_ROOM = 16
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SLOT_DIR = "/run/course-sandbox"
 USER_PREFIX = "course-sbx-"
@@ -409,9 +411,10 @@ def _set_rlimits(lim, mode):
     cap(resource.RLIMIT_AS, lim.get("memory_bytes"))
     processes = lim.get("max_processes")
     if processes is not None and mode == "rlimits":
-        # Without a user namespace the count is the grader user's, over all its processes: give
-        # the kernel max_processes more than that user runs now, not max_processes in all.
-        processes += _tasks_of(os.getuid())
+        # Without a user namespace the count is the grader user's, over all its processes, and
+        # other kernels of that user start and stop meanwhile: a per-kernel cap is impossible.
+        # Cap the user at what it runs now plus room for them all (RLIMIT_PER_USER_ROOM kernels).
+        processes = _tasks_of(os.getuid()) + processes * RLIMIT_PER_USER_ROOM
     cap(resource.RLIMIT_NPROC, processes)
     cap(resource.RLIMIT_FSIZE, lim.get("file_bytes"))
     cap(resource.RLIMIT_CPU, lim.get("cpu_seconds"))

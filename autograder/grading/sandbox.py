@@ -302,7 +302,8 @@ def protections():
          "off: cleanup kills the kernel's process group only (a process that calls setsid survives)"),
         ("no capabilities, no_new_privs", True, "setuid binaries grant nothing"),
         ("rlimits", True, f"address space {d.memory_bytes >> 20} MiB, {d.max_processes} processes/threads"
-         + (" more than the grader's user runs at kernel start (one count for all its processes)"
+         + (" per kernel only with a user namespace: here one cap for all the grader user's processes"
+            " (its count at kernel start plus room for 16 kernels), so a fork bomb is bounded, not stopped"
             if how == "rlimits" else "")
          + f", files {d.file_bytes >> 20} MiB, CPU 2x submission timeout"),
         ("output and disk caps", True, f"raw output {d.output_bytes >> 10} KiB, scratch {d.scratch_bytes >> 20} MiB"

@@ -17,6 +17,7 @@ leaves a previous grade's feedback half-written or deleted.
 
 import copy
 import csv
+import functools
 import io
 import os
 import re
@@ -90,10 +91,12 @@ SANITIZED_OUTPUT_TYPES = {"text/html", "text/markdown"}        # rendered after 
 
 def sanitize(nb):
     """``nb`` (in place) made safe to render as HTML: nbconvert's ``SanitizeHTML`` and stricter output rules."""
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-
+    sanitizer = _sanitizer()
     for cell in nb.cells:
         cell.pop("attachments", None)
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = _sanitized_text(cell.source)
+            continue
         for output in cell.get("outputs", []):
             if "data" not in output:
                 continue
@@ -103,9 +106,22 @@ def sanitize(nb):
                     value = output["data"][mime] = "".join(str(v) for v in value)
                 if not isinstance(value, str) or (mime.startswith("image/") and not _BASE64.match(value)):
                     del output["data"][mime]
-    sanitizer = SanitizeHTML(safe_output_keys=SAFE_OUTPUT_KEYS, sanitized_output_types=SANITIZED_OUTPUT_TYPES)
-    nb, _ = sanitizer.preprocess(nb, {})
+        if cell.cell_type == "code":
+            cell.outputs = sanitizer.sanitize_code_outputs(cell.outputs)
     return nb
+
+
+@functools.lru_cache(maxsize=1)
+def _sanitizer():
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    return SanitizeHTML(safe_output_keys=SAFE_OUTPUT_KEYS, sanitized_output_types=SANITIZED_OUTPUT_TYPES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sanitized_text(source):
+    """``SanitizeHTML`` on a markdown or raw cell's text (the course's own cells repeat in every submission)."""
+    return _sanitizer().sanitize_html_tags(source)
 
 
 # What markdown renders to (nbconvert's renderer: headings with anchor links, highlighted code, tables).
@@ -116,12 +132,18 @@ MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "
                        "*": ["class", "id"]}
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_markdown_html(html):
     """Rendered markdown with only the tags markdown makes and http(s)/mailto links (bleach)."""
+    return _markdown_cleaner().clean(html)
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_cleaner():
     import bleach
 
-    return bleach.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
-                        protocols={"http", "https", "mailto"}, strip=True)
+    return bleach.Cleaner(tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+                          protocols={"http", "https", "mailto"}, strip=True)
 
 
 def _safe_exporter():
