@@ -3,9 +3,13 @@
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 
 from autograder.grading import sandbox
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 
 def test_protections_list_names_flags_and_details():
@@ -24,7 +28,7 @@ def test_wrapped_command_ends_with_the_kernel_argv(tmp_path):
 def test_jailed_command_runs_confined(tmp_path):
     if sandbox.mode() == "rlimits":
         pytest.skip("rlimits mode (no namespaces here, or COURSE_SANDBOX_MODE=rlimits): nothing confines the command")
-    code = ("import os, socket; print(os.getuid(), sorted(os.listdir('/')), os.path.exists('/work/main/solutions'));"
+    code = ("import os, socket; print(os.getuid(), sorted(os.listdir('/')), os.path.exists(" + repr(str(SOLUTIONS)) + "));"
             "s = socket.socket(); s.settimeout(1);\n"
             "try: s.connect(('127.0.0.1', 9)); print('NET')\nexcept OSError: print('nonet')")
     argv = sandbox.wrap_kernel_command([sys.executable, "-c", code], scratch_dir=str(tmp_path),
