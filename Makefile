@@ -30,7 +30,7 @@ SUBMISSIONS ?= submitted
 GRADE_FLAGS := $(if $(INSECURE),--insecure)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab test test-fast test-unprivileged release outputs sync grade grade-demo bench mutants lock clean
+.PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo bench mutants lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -56,13 +56,19 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder
 lab: setup ## open JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
+NBVAL = $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
+	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
+
 test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading, browser, mutants, unprivileged grading
 	$(BIN)/python -m autograder.browser_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
-	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
+	$(NBVAL)
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
 	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
+
+test-cuda: setup ## nbval on the solutions with CUDA (run it on a machine with an NVIDIA GPU)
+	$(BIN)/python -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'test-cuda: torch ' + torch.__version__ + ' sees no CUDA device')"
+	$(NBVAL)
 
 test-unprivileged: setup ## grading, sandbox and red-team suites as an unprivileged user (userns, rlimits)
 	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
