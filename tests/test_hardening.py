@@ -18,7 +18,6 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.grading import sandbox

@@ -9,6 +9,7 @@ test_course_grading.py and test_redteam.py.
 import base64
 import io
 import pickle
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -198,8 +199,8 @@ def test_checks_in_loops_are_refused_when_recording():
 def test_reference_cache_key_changes_with_the_secret_and_the_solution(tmp_path):
     from autograder.grading.course import find_chapters
 
-    chapter = find_chapters(reference.Path(__file__).resolve().parent.parent)[0]
-    data = reference.Path(__file__).resolve().parent.parent / "data"
+    chapter = find_chapters(Path(__file__).resolve().parent.parent)[0]
+    data = Path(__file__).resolve().parent.parent / "data"
     key = reference.cache_key(chapter, "a", data)
     assert key == reference.cache_key(chapter, "a", data) != reference.cache_key(chapter, "b", data)
     ref = reference.Reference(chapter.name, {"g": [{"spec": {"check": "value"}, "probe": {"name": "n"}}]}, 1.5)
@@ -218,3 +219,32 @@ def test_evidence_must_answer_the_request_that_was_sent(recording, monkeypatch):
     assert verdicts.read_evidence(_cell(outputs), NONCE, 1, sent)
     with pytest.raises(verdicts.NoEvidence, match="probes the grader sent"):
         verdicts.read_evidence(_cell(outputs), NONCE, 1, reference.probe_request(records * 2))
+
+
+def test_only_forged_or_malformed_evidence_flags_the_submission(recording, monkeypatch):
+    check_value("n", 1, namespace={"n": 1})
+    records = recording()
+    ref = reference.Reference("ch", {"g": records})
+    template = nbformat.v4.new_notebook(cells=[_cell([])])
+
+    def verdict(outputs, **kwargs):
+        nb = nbformat.v4.new_notebook(cells=[_cell(outputs)])
+        [cell_verdict] = verdicts.apply(nb, template, ref, NONCE, **kwargs)
+        return cell_verdict
+
+    honest = _probe_outputs(records, {"n": 1}, monkeypatch)
+    assert verdict(honest).passed and not verdict(honest).tampered
+    wrong = verdict(_probe_outputs(records, {"n": 2}, monkeypatch))
+    assert not wrong.passed and not wrong.tampered
+    assert not verdict([]).tampered                                     # a probe that never reported
+    assert not verdict(honest, not_run={0: "timeout"}).tampered          # stopped before the check
+    forged = verdict(_probe_outputs(records, {"n": 1}, monkeypatch, nonce="m" * 32))
+    assert not forged.passed and forged.tampered and "nonce" in forged.reason
+
+    buffer = io.BytesIO()
+    torch.save({"nonce": NONCE, "request": probe.request_digest(ref.request("g")),
+                "evidence": [{"defined": True, "facts": {"kind": "alien"}}]}, buffer)
+    garbled = nbformat.v4.new_output("display_data",
+                                     data={probe.EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})
+    malformed = verdict([garbled])
+    assert not malformed.passed and malformed.tampered and "malformed" in malformed.reason

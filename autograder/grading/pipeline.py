@@ -365,9 +365,8 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
     if outcome.stopped_at is not None:
         not_run = {i: outcome.reason for i in range(outcome.stopped_at, len(nb.cells))}
     cell_verdicts = verdicts.apply(nb, chapter.template, ref.reference, job.nonce, not_run=not_run)
-    malformed = [v.reason for v in cell_verdicts if v.reason.endswith("nonce)") or "malformed" in v.reason]
     reasons.extend(v.reason for v in cell_verdicts if v.reason and v.reason not in not_run.values())
-    if malformed and status == "graded":
+    if any(v.tampered for v in cell_verdicts) and status == "graded":
         status = "tampered"
     try:
         score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner)

@@ -26,7 +26,13 @@ MAX_EVIDENCE_BYTES = 16 * 1024**2
 
 
 class NoEvidence(Exception):
-    """The check cell did not report (usable) evidence."""
+    """The check cell did not report (usable) evidence.
+
+    ``forged`` marks evidence that an honest run cannot produce (another run's nonce)."""
+
+    def __init__(self, reason, *, forged=False):
+        super().__init__(reason)
+        self.forged = forged
 
 
 @dataclass
@@ -35,6 +41,7 @@ class CellVerdict:
     passed: bool
     reason: str = ""                 # why no points, for the status file
     outputs: list = field(default_factory=list)
+    tampered: bool = False           # forged or malformed evidence: the submission is flagged
 
 
 def _error(ename, evalue, traceback=None):
@@ -63,7 +70,7 @@ def read_evidence(cell, nonce, count, request=None):
     except (binascii.Error, ValueError, RuntimeError, EOFError, Exception) as error:  # noqa: B014
         raise NoEvidence(f"unreadable evidence ({type(error).__name__})") from None
     if not isinstance(data, dict) or data.get("nonce") != nonce:
-        raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)")
+        raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)", forged=True)
     if request is not None and data.get("request") != request_digest(request):
         raise NoEvidence("evidence does not answer the probes the grader sent")
     evidence = data.get("evidence")
@@ -73,7 +80,9 @@ def read_evidence(cell, nonce, count, request=None):
 
 
 def judge_cell(records, evidence):
-    """Judge one cell's checks in order, as the cell would in-kernel: outputs and whether it passed."""
+    """Judge one cell's checks in order, as the cell would in-kernel.
+
+    Returns (outputs, passed, reason); a reason is only given for malformed evidence."""
     parts = []
     for record, answer in zip(records, evidence):
         try:
@@ -107,10 +116,12 @@ def apply(nb, template, reference, nonce, *, not_run=None):
             try:
                 evidence = read_evidence(cell, nonce, len(records), reference.request(gid) if records else None)
             except NoEvidence as error:
-                verdict = CellVerdict(gid, False, f"{gid}: {error}", [_error("NoEvidence", str(error))])
+                verdict = CellVerdict(gid, False, f"{gid}: {error}", [_error("NoEvidence", str(error))],
+                                      tampered=error.forged)
             else:
-                outputs, passed, reason = judge_cell(records, evidence)
-                verdict = CellVerdict(gid, passed, reason and f"{gid}: {reason}", outputs)
+                outputs, passed, malformed = judge_cell(records, evidence)
+                verdict = CellVerdict(gid, passed, malformed and f"{gid}: {malformed}", outputs,
+                                      tampered=bool(malformed))
         cell.outputs = verdict.outputs
         verdicts.append(verdict)
     return verdicts
