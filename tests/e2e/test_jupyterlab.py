@@ -346,3 +346,25 @@ def test_check_cells_give_one_readable_verdict_and_notice_a_failed_answer(page, 
         _set_theme(page, lab_server, "JupyterLab Light")
     print("verdict contrast (WCAG):", {k: round(v, 1) for k, v in ratios.items()})
     assert all(r >= 4.5 for r in ratios.values()), ratios
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save(page, lab_server, chapter):
+    """Open a chapter, let its kernel start and report its language, close it: nothing to save.
+
+    JupyterLab copies the kernel's kernelspec and language_info into the notebook it opens and
+    marks it modified when they differ from the stored ones (autograder/notebooks.py,
+    course_kernel.py)."""
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    relpath = learner_path.relative_to(lab_server.root).as_posix()
+    cells = open_notebook(page, lab_server, relpath)
+    _expect()(cells).to_have_count(len(load(learner_path)["cells"]))
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=learner_path.name)
+    _expect()(tab).to_be_visible()
+    page.wait_for_timeout(1000)   # the kernel's info has arrived (Idle); give the model a moment
+    assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the untouched notebook is marked modified"
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    page.wait_for_timeout(1000)
+    dialogs = page.locator(".jp-Dialog")
+    assert dialogs.count() == 0, f"closing asked: {dialogs.first.text_content()}"
+    _expect()(tab).to_have_count(0, timeout=10_000)
