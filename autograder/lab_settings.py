@@ -43,6 +43,17 @@ def kernel_spec():
     return spec
 
 
+# Validate, for learners: the Lab's button answered by course_validate.py (failing exercises by
+# name, wrapped, "n of m checks pass"); `nbgrader validate` prints whole messages, not cut at 90
+# columns (the longest is under 190).
+SERVER_EXTENSIONS = {"nbgrader.server_extensions.validate_assignment": False, "course_validate": True}
+VALIDATOR = {
+    "width": 200,
+    "failed_warning": "{num_failed} check cell(s) do not pass yet: the message under each one below says "
+                      "what to fix. In JupyterLab, the notebook's last cell lists every exercise.\n",
+}
+
+
 def _write_json(path, data):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
@@ -55,6 +66,10 @@ def install(venv):
     _write_json(venv / "etc" / "jupyter" / "labconfig" / "page_config.json",
                 {"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY}})
     _write_json(venv / "share" / "jupyter" / "kernels" / "python3" / "kernel.json", kernel_spec())
+    # after nbgrader.json in the same folder, so that its switches win
+    _write_json(venv / "etc" / "jupyter" / "jupyter_server_config.d" / "pytorch-course.json",
+                {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}})
+    _write_json(venv / "etc" / "jupyter" / "nbgrader_config.json", {"Validator": VALIDATOR})
     return _write_json(venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json", OVERRIDES)
 
 

@@ -368,3 +368,24 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
     dialogs = page.locator(".jp-Dialog")
     assert dialogs.count() == 0, f"closing asked: {dialogs.first.text_content()}"
     _expect()(tab).to_have_count(0, timeout=10_000)
+
+
+def test_validate_names_the_failing_exercises_and_says_how_many_checks_pass(page, lab_server):
+    """The Validate button on an untouched chapter: a summary first, each failing exercise by its
+    heading with its verdict, and no check cell's source (course_validate.py)."""
+    chapter = "02_autograd"
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    learner = load(learner_path)["cells"]
+    checks = sum(1 for c in learner if is_check(c))
+    cells = open_notebook(page, lab_server, learner_path.relative_to(lab_server.root).as_posix())
+    _expect()(cells).to_have_count(len(learner))
+    page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate").click()
+    dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+    _expect()(dialog).to_be_visible(timeout=CELL_TIMEOUT_MS)
+    shown = dialog.locator(".jp-Dialog-body").inner_text()
+    assert f"0 of {checks} checks pass" in shown, shown
+    assert shown.count(message("label_not_attempted") + ":") == checks, shown
+    assert "check_" not in shown, "the dialog repeats check cells' source:\n" + shown
+    widest = max(len(line) for line in shown.splitlines())
+    assert widest <= 100, f"a line of {widest} characters does not fit the dialog:\n{shown}"
+    dialog.get_by_role("button", name=re.compile("Ok", re.I)).click()
