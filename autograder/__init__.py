@@ -6,6 +6,7 @@ from .messages import message, use_catalogue
 from .outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
 from .progress import progress
+from .training_cases import one_epoch_cases, train_step_cases
 
 session.install()   # in JupyterLab: one verdict per check cell, and stale answers noticed
 
@@ -22,6 +23,8 @@ __all__ = [
     "data_path",
     "hidden_seed",
     "message",
+    "one_epoch_cases",
     "progress",
+    "train_step_cases",
     "use_catalogue",
 ]

@@ -2,7 +2,9 @@
 
 No news pop-up, no update check, no Jupytext launcher cards, and none of
 nbgrader's instructor tools (create assignment, formgrader, course list, exchange,
-the menu that would hold them) in the learner's Lab; its "Validate" button stays. Run as ``python -m autograder.lab_settings VENV``.
+the menu that would hold them) in the learner's Lab; its "Validate" button stays. The venv's
+``python3`` kernel becomes the course's (``course_kernel.py``), so that a chapter opens
+unmodified. Run as ``python -m autograder.lab_settings VENV``.
 ``overrides.json`` and ``page_config.json`` are JupyterLab's documented ways to
 set defaults and disable extensions for one environment.
 """
@@ -25,6 +27,33 @@ INSTRUCTOR_ONLY = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:for
                    "@jupyter/nbgrader:menu")
 
 
+COURSE_KERNEL = "--IPKernelApp.kernel_class=course_kernel.CourseKernel"
+
+
+def kernel_spec():
+    """ipykernel's own ``python3`` kernelspec, started with the course's kernel class.
+
+    Like the one ipykernel's wheel installs, it names ``python``: Jupyter starts the kernel with
+    the interpreter that runs the server, the venv's.
+    """
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = get_kernel_dict(extra_arguments=[COURSE_KERNEL])
+    spec["argv"][0] = "python"
+    return spec
+
+
+# Validate, for learners: the Lab's button answered by course_validate.py (failing exercises by
+# name, wrapped, "n of m checks pass"); `nbgrader validate` prints whole messages, not cut at 90
+# columns (the longest is under 190).
+SERVER_EXTENSIONS = {"nbgrader.server_extensions.validate_assignment": False, "course_validate": True}
+VALIDATOR = {
+    "width": 200,
+    "failed_warning": "{num_failed} check cell(s) do not pass yet: the message under each one below says "
+                      "what to fix. In JupyterLab, the notebook's last cell lists every exercise.\n",
+}
+
+
 def _write_json(path, data):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
@@ -36,6 +65,11 @@ def install(venv):
     venv = Path(venv)
     _write_json(venv / "etc" / "jupyter" / "labconfig" / "page_config.json",
                 {"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY}})
+    _write_json(venv / "share" / "jupyter" / "kernels" / "python3" / "kernel.json", kernel_spec())
+    # after nbgrader.json in the same folder, so that its switches win
+    _write_json(venv / "etc" / "jupyter" / "jupyter_server_config.d" / "pytorch-course.json",
+                {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}})
+    _write_json(venv / "etc" / "jupyter" / "nbgrader_config.json", {"Validator": VALIDATOR})
     return _write_json(venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json", OVERRIDES)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from course_kernel import LANGUAGE_INFO  # what the learner's kernel reports: a notebook opens unmodified
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 KEPT_CELL_METADATA = ("nbgrader", "tags")
@@ -30,7 +31,7 @@ def chapter_notebook(folder):
 def normalise(nb):
     """Strip machine-dependent metadata in place and return ``nb``."""
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
-                                      "language_info": {"name": "python"}})
+                                      "language_info": copy.deepcopy(LANGUAGE_INFO)})
     nb.nbformat, nb.nbformat_minor = 4, 5
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:03d}"

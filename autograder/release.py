@@ -43,6 +43,20 @@ def tag_expected_errors(nb):
     return nb
 
 
+TEST_ONLY_TAGS = ("nbval-ignore-output",)
+
+
+def drop_test_tags(nb):
+    """Remove the cell tags that only the course's own tests read (nbval's): learners never see them."""
+    for cell in nb.cells:
+        tags = [tag for tag in cell.metadata.get("tags", []) if tag not in TEST_ONLY_TAGS]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+    return nb
+
+
 def with_progress_cell(nb):
     """End the learner edition with "Your progress": a cell listing every exercise's verdict."""
     import nbformat
@@ -69,7 +83,8 @@ def generate(course_root, out_dir, *, only=None):
                                    f"{result.stdout}\n{result.stderr}")
         for folder in chapters(scratch / "notebooks"):
             notebook = chapter_notebook(folder)
-            write_notebook(with_progress_cell(tag_expected_errors(normalise(read(notebook)))), notebook)
+            learner = tag_expected_errors(drop_test_tags(normalise(read(notebook))))
+            write_notebook(with_progress_cell(learner), notebook)
         shutil.copytree(scratch / "notebooks", out_dir, dirs_exist_ok=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

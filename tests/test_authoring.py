@@ -4,7 +4,7 @@ import re
 
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.authoring import carry_outputs, load_sanitizers
+from autograder.authoring import IGNORE_TAG, carry_outputs, load_sanitizers, read
 
 ADDRESS = [(re.compile(r"0x[0-9a-f]+"), "0xADDRESS")]
 
@@ -30,9 +30,10 @@ def test_rerun_keeps_outputs_equal_after_sanitizing_and_takes_real_changes():
 
 
 def test_rerun_keeps_outputs_that_nbval_ignores_only_while_the_source_is_unchanged():
-    marked = "# NBVAL_IGNORE_OUTPUT\n# why: memory\nprint(torch.empty(2))"
+    marked = "print(torch.empty(2))"
     old = nb((marked, "old garbage"), ("print(2)", "2"))
     new = nb((marked, "new garbage"), ("print(2 * 1)", "2"))
+    new.cells[0].metadata["tags"] = [IGNORE_TAG]
     carry_outputs(old, new, executed=True)
     assert texts(new) == ["old garbage", "2"]
     assert new.cells[1].outputs is not old.cells[1].outputs
@@ -52,3 +53,33 @@ def test_the_committed_sanitizer_file_pairs_every_regex_with_a_replacement(repo)
     replaces = [l for l in lines if l.startswith("replace:")]
     assert len(regexes) == len(replaces) == len(load_sanitizers(repo / "solutions" / "nbval_sanitize.cfg")) > 0
     assert load_sanitizers(repo / "solutions" / "missing.cfg") == []
+
+
+def test_nbval_tags_come_from_the_chapter_scripts_and_never_reach_learners(repo):
+    from autograder.notebooks import chapter_notebook, chapters, read_script
+    from autograder.release import TEST_ONLY_TAGS
+
+    tagged = 0
+    for folder in chapters(repo / "solutions"):
+        script = read_script(chapter_notebook(folder).with_suffix(".py"))
+        stored = read(chapter_notebook(folder))
+        for from_script, cell in zip(script.cells, stored.cells):
+            assert "NBVAL" not in cell.source and "# why:" not in cell.source, cell.source
+            assert cell.metadata.get("tags", []) == from_script.metadata.get("tags", []), cell.source
+            tagged += IGNORE_TAG in cell.metadata.get("tags", [])
+        learner = read(chapter_notebook(repo / "notebooks" / folder.name))
+        for cell in learner.cells:
+            assert not set(cell.metadata.get("tags", [])) & set(TEST_ONLY_TAGS), cell.source
+            assert "NBVAL" not in cell.source, cell.source
+    assert tagged > 0, "no chapter marks a cell whose output nbval must ignore"
+
+
+def test_release_drops_test_tags_and_keeps_the_others():
+    from autograder.release import drop_test_tags
+
+    notebook = nb(("print(torch.empty(2))", None), ("x = 1", None))
+    notebook.cells[0].metadata["tags"] = [IGNORE_TAG]
+    notebook.cells[1].metadata["tags"] = [IGNORE_TAG, "raises-exception"]
+    drop_test_tags(notebook)
+    assert "tags" not in notebook.cells[0].metadata
+    assert notebook.cells[1].metadata["tags"] == ["raises-exception"]

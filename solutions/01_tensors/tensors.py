@@ -37,9 +37,7 @@ from autograder import check_function, check_tensor, check_that, hidden_seed
 # there show up as values. They can be anything, even `nan`: never read an `empty` tensor before
 # writing to it.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
-# why: uninitialised memory holds different bytes on every run
+# %% tags=["nbval-ignore-output"]
 x = torch.empty(5, 3)
 print(x)
 

@@ -32,7 +32,8 @@ from matplotlib.patches import Rectangle
 from torch.fx import symbolic_trace
 from torch.fx.passes.shape_prop import ShapeProp
 
-from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
+from autograder import (Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed,
+                        train_step_cases)
 
 
 # %% [markdown]
@@ -783,30 +784,9 @@ def train_step(model, optimizer, criterion, inputs, target):
 
 
 # %% nbgrader={"grade": true, "grade_id": "neural-train-step-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-torch.manual_seed(40)
-xs, ys = torch.randn(8, 3), torch.randn(8, 1)
-student = nn.Linear(3, 1)
-# the expected losses and weights of two SGD steps (lr=0.1), computed with plain tensors
-w, b = student.weight.detach().clone(), student.bias.detach().clone()
-expected = []
-for _ in range(2):
-    w.requires_grad_(), b.requires_grad_()
-    step_loss = ((xs @ w.T + b - ys) ** 2).mean()
-    grad_w, grad_b = torch.autograd.grad(step_loss, (w, b))
-    expected.append((step_loss.item(), w.detach(), b.detach()))
-    w, b = (w - 0.1 * grad_w).detach(), (b - 0.1 * grad_b).detach()
-expected.append((None, w, b))
-
-student(xs).sum().backward()           # a stale gradient left over from earlier work
-student_optimizer = optim.SGD(student.parameters(), lr=0.1)
-# two calls in a row on the same model: each returns its loss and leaves the weights one step further
-check_function("train_step", [
-    Case((student, student_optimizer, nn.MSELoss(), xs, ys), expected[call][0],
-         after={0: [expected[call + 1][1], expected[call + 1][2]]},
-         problem=f"after {call + 1} call(s) of train_step its weights differ from {call + 1} correct SGD step(s).",
-         hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().")
-    for call in range(2)
-], check_mutation=False)
+# two calls in a row on an nn.Linear(3, 1) that holds a stale gradient: each must return its loss
+# and leave the weights one SGD step (lr=0.1) further
+check_function("train_step", train_step_cases(seed=40, lr=0.1, calls=2), check_mutation=False)
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(hidden_seed(41))
 _xs, _ys = torch.randn(16, 4), torch.randint(0, 3, (16,))

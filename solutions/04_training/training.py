@@ -30,7 +30,8 @@ import torch.optim as optim
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm import tqdm
 
-from autograder import Case, check_function, check_module, check_tensor, check_that, data_path, hidden_seed
+from autograder import (Case, check_function, check_module, check_tensor, check_that, data_path, hidden_seed,
+                        one_epoch_cases)
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -207,12 +208,8 @@ print(model(batch_images.to(device)).shape)
 #
 # `tqdm` wraps the loop over epochs in a progress bar that also shows the mean loss of the last
 # epoch, and each batch's loss is kept for a plot.
-# (The exact losses differ in their last digits between CPU and GPU, so this cell's output is not
-# compared when the course tests itself.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
-# why: the progress bar shows timings, and the loss values differ in their last digits between CPU and CUDA
+# %% tags=["nbval-ignore-output"]
 loss_fn = nn.CrossEntropyLoss()
 optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 n_epochs = 15
@@ -277,24 +274,11 @@ def train_one_epoch(model, loader, optimizer, loss_fn):
 
 
 # %% nbgrader={"grade": true, "grade_id": "training-epoch-check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-torch.manual_seed(40)
-probe = nn.Sequential(nn.Flatten(), nn.Linear(64, 10)).to(device)
-probe_loader = DataLoader(TensorDataset(train_set.images[:16], train_set.labels[:16]), batch_size=16)
-# the expected result: one SGD step (lr=0.1) on a twin of probe, with gradients from torch.autograd.grad
-twin = copy.deepcopy(probe)
-twin_loss = nn.CrossEntropyLoss()(twin(train_set.images[:16].to(device)), train_set.labels[:16].to(device))
-twin_grads = torch.autograd.grad(twin_loss, list(twin.parameters()))
-expected_params = [(p - 0.1 * g).detach() for p, g in zip(twin.parameters(), twin_grads)]
-
-probe(train_set.images[:16].to(device)).sum().backward()   # a stale gradient
-probe.eval()                                               # left in evaluation mode
-probe_optimizer = optim.SGD(probe.parameters(), lr=0.1)
-check_function("train_one_epoch", [
-    Case((probe, probe_loader, probe_optimizer, nn.CrossEntropyLoss()), twin_loss.item(),
-         after={0: {"params": expected_params, "training": True, "atol": 1e-6}},
-         problem="after one epoch of one batch, its parameters are not one SGD step from that batch's loss.",
-         hint="clear old gradients with optimizer.zero_grad() before loss.backward(), then call optimizer.step().")
-], check_mutation=False)
+# one epoch over one batch of 16 training images, with a model left in evaluation mode with a stale
+# gradient: it must return that batch's loss and leave the model one SGD step (lr=0.1) further
+check_function("train_one_epoch",
+               one_epoch_cases(train_set.images[:16], train_set.labels[:16], device=device, seed=40, lr=0.1),
+               check_mutation=False)
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(hidden_seed(41))
 _model = nn.Sequential(nn.Flatten(), nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10)).to(device)
@@ -347,9 +331,7 @@ print("test accuracy >= 0.95:", test_accuracy >= 0.95)
 # rounds differently, and the differences grow over hundreds of steps), so the course only stores
 # the statement above. Here is the figure from your run:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
-# why: the exact accuracy can differ by an image or two between CPU and CUDA runs
+# %% tags=["nbval-ignore-output"]
 print(f"test accuracy: {test_accuracy:.3f} ({int(correct.sum())} of {len(test_set)} test images)")
 
 

@@ -346,3 +346,46 @@ def test_check_cells_give_one_readable_verdict_and_notice_a_failed_answer(page, 
         _set_theme(page, lab_server, "JupyterLab Light")
     print("verdict contrast (WCAG):", {k: round(v, 1) for k, v in ratios.items()})
     assert all(r >= 4.5 for r in ratios.values()), ratios
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save(page, lab_server, chapter):
+    """Open a chapter, let its kernel start and report its language, close it: nothing to save.
+
+    JupyterLab copies the kernel's kernelspec and language_info into the notebook it opens and
+    marks it modified when they differ from the stored ones (autograder/notebooks.py,
+    course_kernel.py)."""
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    relpath = learner_path.relative_to(lab_server.root).as_posix()
+    cells = open_notebook(page, lab_server, relpath)
+    _expect()(cells).to_have_count(len(load(learner_path)["cells"]))
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=learner_path.name)
+    _expect()(tab).to_be_visible()
+    page.wait_for_timeout(1000)   # the kernel's info has arrived (Idle); give the model a moment
+    assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the untouched notebook is marked modified"
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    page.wait_for_timeout(1000)
+    dialogs = page.locator(".jp-Dialog")
+    assert dialogs.count() == 0, f"closing asked: {dialogs.first.text_content()}"
+    _expect()(tab).to_have_count(0, timeout=10_000)
+
+
+def test_validate_names_the_failing_exercises_and_says_how_many_checks_pass(page, lab_server):
+    """The Validate button on an untouched chapter: a summary first, each failing exercise by its
+    heading with its verdict, and no check cell's source (course_validate.py)."""
+    chapter = "02_autograd"
+    learner_path = chapter_notebook(lab_server.root / chapter)
+    learner = load(learner_path)["cells"]
+    checks = sum(1 for c in learner if is_check(c))
+    cells = open_notebook(page, lab_server, learner_path.relative_to(lab_server.root).as_posix())
+    _expect()(cells).to_have_count(len(learner))
+    page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate").click()
+    dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+    _expect()(dialog).to_be_visible(timeout=CELL_TIMEOUT_MS)
+    shown = dialog.locator(".jp-Dialog-body").inner_text()
+    assert f"0 of {checks} checks pass" in shown, shown
+    assert shown.count(message("label_not_attempted") + ":") == checks, shown
+    assert "check_" not in shown, "the dialog repeats check cells' source:\n" + shown
+    widest = max(len(line) for line in shown.splitlines())
+    assert widest <= 100, f"a line of {widest} characters does not fit the dialog:\n{shown}"
+    dialog.get_by_role("button", name=re.compile("Ok", re.I)).click()

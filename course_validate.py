@@ -1,0 +1,77 @@
+"""A readable Validate button for learners: failing exercises by name, wrapped, and "n of m pass".
+
+nbgrader's Validate dialog repeats the whole source of every failing check cell, shows each
+message on one unwrapped line, and says nothing about how many checks pass. This Jupyter server
+extension answers the Lab's Validate button (``/assignments/validate``) in place of nbgrader's
+``validate_assignment`` extension (``make setup`` swaps them in the venv, see
+``autograder/lab_settings.py``): the same validation, but each failing check is named by the
+heading of its exercise, its message is wrapped, and the first entry says how many checks pass.
+It lives outside the ``autograder`` package, which would load torch into every server at start.
+"""
+
+import json
+import textwrap
+import traceback
+from pathlib import Path
+
+from jupyter_server.utils import url_path_join
+from nbgrader.server_extensions.validate_assignment.handlers import NbGraderVersionHandler, ValidateAssignmentHandler
+from nbgrader.validator import Validator
+from nbconvert.filters import ansi2html, strip_ansi
+from tornado import web
+
+WIDTH = 88
+
+
+def wrapped(text, width=WIDTH):
+    """``text`` without colour codes, each line wrapped at ``width`` columns."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="  ") if line else line
+                     for line in strip_ansi(text).splitlines())
+
+
+class CourseValidator(Validator):
+    """nbgrader's Validator, reporting failing checks by exercise name with a summary first."""
+
+    def validate(self, filename):
+        results = super().validate(filename)
+        if "failed" not in results:
+            return results   # all pass, or changed cells: nbgrader's own words
+        from autograder.progress import exercises   # here: the package loads torch, which the server need not
+
+        titles = {source.strip(): title for title, source in exercises(json.loads(Path(filename).read_text()))}
+        failed = results["failed"]
+        summary = f"{len(titles) - len(failed)} of {len(titles)} checks pass; these do not yet:"
+        for index, entry in enumerate(failed):
+            title = titles.get(entry["source"], entry["source"].splitlines()[0])
+            entry["source"] = f"{summary}\n\n{title}" if index == 0 else title
+            entry["raw_error"] = wrapped(entry["raw_error"])
+            entry["error"] = ansi2html(entry["raw_error"])
+        return results
+
+
+class CourseValidateHandler(ValidateAssignmentHandler):
+    """nbgrader's handler for the Validate button, validating with :class:`CourseValidator`."""
+
+    def validate_notebook(self, path):
+        root = Path(self.root_dir).resolve()
+        target = (root / path).resolve()
+        if not target.is_relative_to(root):
+            raise web.HTTPError(403, "Access denied: path outside allowed directory")
+        try:
+            value = CourseValidator(config=self.load_config()).validate(str(target))
+        except Exception:
+            self.log.error(traceback.format_exc())
+            return {"success": False, "value": traceback.format_exc()}
+        return {"success": True, "value": value}
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "course_validate"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    web_app = serverapp.web_app
+    web_app.settings["root_dir"] = serverapp.root_dir
+    base_url = web_app.settings["base_url"]
+    web_app.add_handlers(".*$", [(url_path_join(base_url, "assignments/validate"), CourseValidateHandler),
+                                 (url_path_join(base_url, "nbgrader_version"), NbGraderVersionHandler)])
