@@ -1,14 +1,35 @@
-"""Checks, release and grading for the PyTorch course, as one flat API."""
+"""Checks, release and grading for the PyTorch course, as one flat API.
+
+The check functions (which need torch) load on first use, so that the course's kernel class
+and Validate extension (``autograder.kernel``, ``autograder.lab_validate``) import this package
+without loading torch.
+"""
+
+import importlib
 
 from . import session
-from .checks import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 from .messages import message, use_catalogue
 from .outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
 from .progress import progress
-from .training_cases import one_epoch_cases, train_step_cases
+
+_NEEDS_TORCH = {
+    "Case": "checks", "check_function": "checks", "check_module": "checks", "check_tensor": "checks",
+    "check_that": "checks", "check_value": "checks", "hidden_seed": "checks",
+    "one_epoch_cases": "training_cases", "train_step_cases": "training_cases",
+}
 
 session.install()   # in JupyterLab: one verdict per check cell, and stale answers noticed
+
+
+def __getattr__(name):
+    if name not in _NEEDS_TORCH:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    session.install()   # the course kernel imports this package before its shell exists
+    value = getattr(importlib.import_module(f".{_NEEDS_TORCH[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Case",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from course_kernel import LANGUAGE_INFO  # what the learner's kernel reports: a notebook opens unmodified
+from .kernel import LANGUAGE_INFO  # what the learner's kernel reports: a notebook opens unmodified
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 KEPT_CELL_METADATA = ("nbgrader", "tags")

@@ -27,10 +27,16 @@ def test_the_course_kernel_reports_the_metadata_every_released_notebook_stores(t
         client.wait_for_ready(timeout=60)
         reported = client.kernel_info(reply=True, timeout=30)["content"]["language_info"]
         shown = client.execute_interactive("import sys; print(sys.prefix)", timeout=30, output_hook=lambda m: None)
+        printed = []   # the check cells' hooks are installed once a notebook imports the checks
+        client.execute_interactive(
+            "before = 'torch' in sys.modules\nfrom autograder import check_value, session\n"
+            "print(type(get_ipython().kernel).__name__, before, session._state['installed'])",
+            timeout=120, output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     assert shown["content"]["status"] == "ok"
+    assert "".join(printed).split() == ["CourseKernel", "False", "True"], printed
     assert reported["name"] == "python" and "version" not in reported, reported
     notebooks = sorted((repo / "notebooks").glob("*/*.ipynb")) + sorted((repo / "solutions").glob("*/*.ipynb"))
     assert notebooks
@@ -45,9 +51,9 @@ def test_the_course_kernel_is_ipython_with_the_check_hooks_left_to_the_check_lib
     install(tmp_path)
     argv = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())["argv"]
     assert argv[0] == "python" and argv[1:3] == ["-m", "ipykernel_launcher"], argv
-    # the kernel module loads neither the autograder package nor torch before the shell exists
-    loaded = subprocess.run([sys.executable, "-c", "import course_kernel, sys; "
-                             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('autograder', 'torch')))"],
+    # the kernel class and the Validate extension load no torch (into every kernel start and the server)
+    loaded = subprocess.run([sys.executable, "-c", "import autograder.kernel, autograder.lab_validate, sys; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]", loaded
 
@@ -73,7 +79,7 @@ def _exercise_notebook(answers):
 def test_validate_names_failing_exercises_wraps_their_messages_and_counts_what_passes(tmp_path):
     import nbformat
 
-    from course_validate import WIDTH, CourseValidator
+    from autograder.lab_validate import WIDTH, CourseValidator
 
     path = tmp_path / "chapter.ipynb"
     nbformat.write(_exercise_notebook(["x = 1", "raise NotImplementedError()"]), path)
@@ -100,7 +106,7 @@ def test_setup_gives_the_lab_the_course_validate_and_nbgrader_validate_whole_mes
     shutil.copy(Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "nbgrader.json", config_d)
     install(tmp_path)
     enabled = ExtensionConfigManager(read_config_path=[str(tmp_path / "etc" / "jupyter")]).get_jpserver_extensions()
-    assert enabled["course_validate"] is True
+    assert enabled["autograder.lab_validate"] is True
     assert enabled["nbgrader.server_extensions.validate_assignment"] is False
     validator = json.loads((tmp_path / "etc" / "jupyter" / "nbgrader_config.json").read_text())["Validator"]
     assert validator["width"] >= 190 and "{num_failed}" in validator["failed_warning"]

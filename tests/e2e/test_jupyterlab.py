@@ -354,7 +354,7 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
 
     JupyterLab copies the kernel's kernelspec and language_info into the notebook it opens and
     marks it modified when they differ from the stored ones (autograder/notebooks.py,
-    course_kernel.py)."""
+    autograder/kernel.py)."""
     learner_path = chapter_notebook(lab_server.root / chapter)
     relpath = learner_path.relative_to(lab_server.root).as_posix()
     cells = open_notebook(page, lab_server, relpath)
@@ -372,7 +372,7 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
 
 def test_validate_names_the_failing_exercises_and_says_how_many_checks_pass(page, lab_server):
     """The Validate button on an untouched chapter: a summary first, each failing exercise by its
-    heading with its verdict, and no check cell's source (course_validate.py)."""
+    heading with its verdict, and no check cell's source (autograder/lab_validate.py)."""
     chapter = "02_autograd"
     learner_path = chapter_notebook(lab_server.root / chapter)
     learner = load(learner_path)["cells"]

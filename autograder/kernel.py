@@ -7,9 +7,9 @@ notebook can match on every supported Python (3.10 to 3.13); this kernel leaves 
 out, and the released notebooks store exactly :data:`LANGUAGE_INFO`.
 
 ``make setup`` makes it the venv's ``python3`` kernel (``autograder/lab_settings.py``);
-grading and nbval start IPython's kernel directly. It is a module of its own, outside the
-``autograder`` package: importing that package in the kernel before its shell exists would
-load torch at every start and miss the shell the check cells' hooks need.
+grading and nbval start IPython's kernel directly. Importing it loads the ``autograder`` package
+without torch (its checks load on first use, and install the check cells' hooks then, once the
+shell exists).
 """
 
 from ipykernel.ipkernel import IPythonKernel

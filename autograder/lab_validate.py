@@ -6,7 +6,7 @@ extension answers the Lab's Validate button (``/assignments/validate``) in place
 ``validate_assignment`` extension (``make setup`` swaps them in the venv, see
 ``autograder/lab_settings.py``): the same validation, but each failing check is named by the
 heading of its exercise, its message is wrapped, and the first entry says how many checks pass.
-It lives outside the ``autograder`` package, which would load torch into every server at start.
+Importing it does not load torch into the server (the package's checks load on first use).
 """
 
 import json
@@ -36,7 +36,7 @@ class CourseValidator(Validator):
         results = super().validate(filename)
         if "failed" not in results:
             return results   # all pass, or changed cells: nbgrader's own words
-        from autograder.progress import exercises   # here: the package loads torch, which the server need not
+        from .progress import exercises
 
         titles = {source.strip(): title for title, source in exercises(json.loads(Path(filename).read_text()))}
         failed = results["failed"]
@@ -66,7 +66,7 @@ class CourseValidateHandler(ValidateAssignmentHandler):
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "course_validate"}]
+    return [{"module": "autograder.lab_validate"}]
 
 
 def _load_jupyter_server_extension(serverapp):
