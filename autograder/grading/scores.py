@@ -54,7 +54,7 @@ def exercises(chapter):
     for cell in chapter.template.cells:
         if cell.cell_type == "markdown":
             headings = _HEADING.findall(cell.source)
-            title = headings[-1] if headings else title
+            title = headings[-1].replace("`", "").replace("**", "") if headings else title   # plain text
         elif is_check(cell):
             points = float(cell.metadata["nbgrader"].get("points") or 0)
             found.append(Exercise(grade_id(cell), title or grade_id(cell), points))
