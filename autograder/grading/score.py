@@ -111,7 +111,7 @@ def chapter_title(chapter):
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    return line[2:].strip().replace("`", "").replace("**", "")   # plain text
     return chapter.name
 
 
