@@ -104,9 +104,9 @@ def override_command(args):
         return 2
     root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
     written = export(root, args.out, refresh_feedback=[(args.learner, args.chapter)])
-    what = "back to the autograder's score" if score is None else "set by hand"
-    print(f"{args.learner} {args.chapter} {args.exercise}: {now:g} points ({what}); "
-          f"make grade keeps it until you change it here or in formgrader")
+    what = ("back to the autograder's score" if score is None else
+            "set by hand: make grade keeps it until you change it here or in formgrader")
+    print(f"{args.learner} {args.chapter} {args.exercise}: {now:g} points ({what})")
     print("wrote:")
     for path in written:
         print(f"  {path}{'/' if path.is_dir() else ''}")
