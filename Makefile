@@ -26,11 +26,16 @@ ifeq ($(shell id -u),0)
 LAB_FLAGS += --allow-root
 endif
 SUBMISSIONS ?= submitted
+# where make grade writes (gradebook.db, grades.csv, scores.csv, report.html, feedback/) and formgrader reads
+OUT ?= .
+# make grade DUE="01_tensors=2026-12-01T23:59Z 02_autograd=..." LATE_POLICY=zero (due dates stay in the gradebook)
+DUE ?=
+LATE_POLICY ?= none
 # make grade INSECURE=1: grade even without namespaces (kernels run with your user's rights)
-GRADE_FLAGS := $(if $(INSECURE),--insecure)
+GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --late-policy $(LATE_POLICY)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo bench mutants lock clean
+.PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo formgrader bench mutants lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -85,11 +90,14 @@ outputs: setup ## re-execute the solution notebooks from their .py scripts, stor
 sync: setup ## rebuild the solution .ipynb files from their .py scripts, keeping stored outputs (no execution)
 	$(BIN)/course outputs --no-execute
 
-grade: setup ## grade $(SUBMISSIONS)/ (folder or zip): gradebook, grades.csv, feedback/
-	$(BIN)/course grade --submissions $(SUBMISSIONS) --jobs $(JOBS) $(GRADE_FLAGS)
+grade: setup ## grade $(SUBMISSIONS)/ (folder or zip) into $(OUT): gradebook, grades.csv, scores.csv, report.html, feedback/
+	$(BIN)/course grade --submissions $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(GRADE_FLAGS)
 
-grade-demo: setup ## grade a built-in sample class in a scratch folder
-	$(BIN)/course grade-demo --jobs $(JOBS) $(GRADE_FLAGS)
+grade-demo: setup ## grade a built-in sample class in ./grade-demo (or DEMO_OUT=folder)
+	$(BIN)/course grade-demo --out $(or $(DEMO_OUT),grade-demo) --jobs $(JOBS) $(GRADE_FLAGS)
+
+formgrader: setup ## nbgrader's formgrader on the class graded in $(OUT): review flagged submissions, override scores
+	$(BIN)/course formgrader --out $(OUT)
 
 mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions

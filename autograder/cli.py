@@ -48,18 +48,55 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
     p.add_argument("--learner", action="append", help="grade only this learner (repeatable)")
     p.add_argument("--chapter", action="append", help="grade only this chapter (repeatable)")
-    p.add_argument("--out", default=".", help="where gradebook.db, grades.csv and feedback/ go")
+    p.add_argument("--out", default=".", help="where gradebook.db, grades.csv, scores.csv, report.html and "
+                                               "feedback/ go")
     p.add_argument("--insecure", action="store_true",
                    help="grade even where namespaces are unavailable (kernels then run with your user's rights)")
+    _late_arguments(p)
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("grade-demo", help="grade a built-in sample class in a scratch folder")
     p.add_argument("--jobs", type=int, default=None)
-    p.add_argument("--out", default=None, help="keep the demo here (default: a temporary folder)")
+    p.add_argument("--out", default=None, help="build and grade the demo here (default: ./grade-demo)")
     p.add_argument("--insecure", action="store_true",
                    help="grade even where namespaces are unavailable (kernels then run with your user's rights)")
+    _late_arguments(p)
     p.set_defaults(func=_grade_demo)
+
+    p = sub.add_parser("override", help="set (or clear) an exercise's score by hand in a graded class's gradebook")
+    p.add_argument("learner")
+    p.add_argument("chapter")
+    p.add_argument("exercise", help="the exercise's check cell id, e.g. tensors-zeros-long-check (see scores.csv)")
+    p.add_argument("score", help="points to give, or 'auto' to go back to the autograder's score")
+    p.add_argument("--out", default=".", help="the graded class's folder (where gradebook.db is)")
+    p.add_argument("--comment", default=None, help="a comment the learner sees on that exercise")
+    p.set_defaults(func=_override)
+
+    p = sub.add_parser("formgrader", help="nbgrader's formgrader on a graded class (manual review, score overrides)")
+    p.add_argument("--out", default=".", help="the graded class's folder (where gradebook.db is)")
+    p.add_argument("--port", type=int, default=8888)
+    p.set_defaults(func=_formgrader)
     return parser
+
+
+def _formgrader(args):
+    from .grading.formgrader import formgrader_command
+
+    return formgrader_command(args)
+
+
+def _late_arguments(p):
+    p.add_argument("--due", action="append", metavar="CHAPTER=DATE",
+                   help="a chapter's due date, UTC unless the date says otherwise, e.g. 01_tensors=2026-12-01T23:59Z "
+                        "(repeatable; kept in the gradebook for later runs)")
+    p.add_argument("--late-policy", choices=("none", "zero"), default="none",
+                   help="nbgrader's late penalty: none (only marked late) or zero (a late submission scores 0)")
+
+
+def _override(args):
+    from .grading.cli import override_command
+
+    return override_command(args)
 
 
 def main(argv=None):

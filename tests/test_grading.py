@@ -186,7 +186,7 @@ def test_grades_csv_has_one_row_per_learner_and_no_silent_zero(graded):
     rows = {r["learner"]: r for r in csv.DictReader((graded["out"] / "grades.csv").open())}
     assert set(rows) == set(EXPECTED)
     assert list(next(iter(rows.values()))) == ["learner", CHAPTER, "total", "status"]
-    assert rows["solution-pass-all-answers"][CHAPTER] == f"{FULL:g}" and rows["solution-pass-all-answers"]["status"] == "ok"
+    assert rows["solution-pass-all-answers"][CHAPTER] == f"{FULL:g}" and rows["solution-pass-all-answers"]["status"] == "graded"
     corrupt = rows["unreadable-fail-corrupt-json"]
     assert corrupt[CHAPTER] == "" and corrupt["status"].startswith(f"{CHAPTER}: unreadable (")
     assert "timeout" in rows["timeout-fail-infinite-loop"]["status"]

@@ -1,7 +1,6 @@
 """``course grade`` and ``course grade-demo`` (called from autograder/cli.py)."""
 
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +14,7 @@ def summary(report):
     lines = [f"{'learner':<14} {'chapter':<22} {'score':>11}  status"]
     for row in report.rows:
         score = "-" if row.score is None else f"{row.score:g}/{row.max_score:g}"
-        why = f" ({'; '.join(row.reasons)})" if row.reasons and row.status != "graded" else ""
+        why = f" ({'; '.join(row.reasons)})" if row.reasons else ""
         lines.append(f"{row.learner:<14} {row.chapter:<22} {score:>11}  {row.status}{why}")
     counts = {}
     for row in report.rows:
@@ -31,18 +30,23 @@ def summary(report):
             for name, (s, cached) in sorted(refs.items())))
     for name, why in getattr(report, "rejected", []):
         lines.append(f"not graded: {name!r}: {why}")
-    lines.append(f"wrote {report.csv_path}, {report.out_dir / 'gradebook.db'}, {report.out_dir / 'feedback'}/")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
         lines.append("isolation: OFF for " + ", ".join(off) + " (see README, Grading)")
+    lines.extend(getattr(report, "problems", []))
+    lines.append("wrote:")
+    for path in getattr(report, "written", None) or [report.csv_path]:
+        lines.append(f"  {path}{'/' if path.is_dir() else ''}")
     return "\n".join(lines)
 
 
 def _run(course_root, submissions, out, args, limits=None):
+    """Grade and print the summary; 2 (with the message) on bad input."""
     try:
         report = grade(course_root, submissions, out_dir=out, jobs=getattr(args, "jobs", None),
                        learners=getattr(args, "learner", None), chapters=getattr(args, "chapter", None),
-                       limits=limits, insecure=getattr(args, "insecure", False))
+                       limits=limits, insecure=getattr(args, "insecure", False), due=getattr(args, "due", None),
+                       late_policy=getattr(args, "late_policy", None) or "none")
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
@@ -60,20 +64,50 @@ def grade_command(args):
     return _run(root, args.submissions, args.out, args)
 
 
+DEFAULT_DEMO_OUT = "grade-demo"
 DEMO_LIMITS = replace(sandbox.Limits(), cell_timeout_s=10.0, submission_timeout_s=120.0)
 
 
 def grade_demo_command(args):
-    """Build the sample class (see ``demo``) in a scratch folder and grade it."""
-    from .demo import build
+    """Build the sample class (see ``demo``) in ``--out`` (default ``./grade-demo``) and grade it there.
 
-    out = Path(args.out) if getattr(args, "out", None) else Path(tempfile.mkdtemp(prefix="grade-demo-"))
+    A second run rebuilds the submissions and grades them again in the same folder."""
+    from .course import find_chapters
+    from .demo import DEMO_DUE, build
+
+    out = Path(args.out or DEFAULT_DEMO_OUT).resolve()
     submissions = out / "submitted"
     learners = build(REPO_ROOT, submissions)
+    first = find_chapters(REPO_ROOT)[0].name
     print(f"sample class of {len(learners)} learners in {submissions} "
           f"(ada: solutions, ben: starters, cy: wrong answers, dee: edited tests, eve: corrupt file, "
-          f"fay: infinite loop; cell time limit {DEMO_LIMITS.cell_timeout_s:g} s)")
+          f"fay: infinite loop, gil: late; cell time limit {DEMO_LIMITS.cell_timeout_s:g} s; "
+          f"{first} due {DEMO_DUE})")
+    args.due = [*(getattr(args, "due", None) or []), f"{first}={DEMO_DUE}"]
     code = _run(REPO_ROOT, submissions, out, args, limits=DEMO_LIMITS)
     if code == 0:
-        print(f"open the feedback: {out / 'feedback' / 'ada'}; grades: {out / 'grades.csv'}")
+        print(f"open the class report: {out / 'report.html'}")
+        print(f"the demo is kept in {out} (delete it when done; `make grade-demo` grades it again)")
     return code
+
+
+def override_command(args):
+    """``course override LEARNER CHAPTER EXERCISE SCORE [--out DIR]``: a manual score, then a fresh export."""
+    from .override import OverrideError, gradebook_url, parse_score, set_manual_score
+    from .pipeline import export
+
+    try:
+        score = parse_score(args.score)
+        now = set_manual_score(gradebook_url(args.out), args.learner, args.chapter, args.exercise, score)
+    except OverrideError as error:
+        print(f"course override: {error}", file=sys.stderr)
+        return 2
+    root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
+    written = export(root, args.out, refresh_feedback=[(args.learner, args.chapter)])
+    what = ("back to the autograder's score" if score is None else
+            "set by hand: make grade keeps it until you change it here or in formgrader")
+    print(f"{args.learner} {args.chapter} {args.exercise}: {now:g} points ({what})")
+    print("wrote:")
+    for path in written:
+        print(f"  {path}{'/' if path.is_dir() else ''}")
+    return 0

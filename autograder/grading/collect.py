@@ -54,6 +54,7 @@ class Submission:
     root: Path | None = None       # nothing outside it is read
     files: list = field(default_factory=list)   # data files, already copied by the grader
     refused: str = ""              # why the notebook cannot be used (a link, a device, ...)
+    timestamp: str = ""            # when it was submitted (timestamp.txt, LMS name or zip entry date), UTC
 
 
 # ------------------------------------------------------------------ reading without following links
@@ -187,6 +188,21 @@ def _subfolders(path):
     return found
 
 
+TIMESTAMP_FILE = "timestamp.txt"   # nbgrader's: when the learner submitted
+
+
+def _timestamp_file(folder, root, notes):
+    """The text of nbgrader's ``timestamp.txt`` in ``folder`` ("" if none or unreadable, with a note)."""
+    path = Path(folder) / TIMESTAMP_FILE
+    if not os.path.lexists(path):
+        return ""
+    try:
+        return read_regular(path, root, 1024).decode("utf-8", "replace").strip()
+    except Refused as why:
+        notes.append(f"{TIMESTAMP_FILE} not used: {why}")
+        return ""
+
+
 def from_folder(root, chapters, work=None):
     """Submissions under ``root/<learner>/<chapter>/``."""
     root = Path(os.path.realpath(root))
@@ -206,6 +222,7 @@ def from_folder(root, chapters, work=None):
                 continue
             notebook, notes = _pick_notebook(chapter_dir, topics[chapter])
             sub = Submission(learner, chapter, notebook, chapter_dir, notes, root=root)
+            sub.timestamp = _timestamp_file(chapter_dir, root, sub.notes)
             if work is not None:
                 sub.files = _stage_files(chapter_dir, root, Path(work) / "files" / learner / chapter, sub.notes)
             found.append(sub)
@@ -308,6 +325,7 @@ def from_zip(archive, chapters, scratch, *, max_entries=MAX_ZIP_ENTRIES, max_byt
             sub.files = _stage_files(folder, extracted, scratch / "files" / learner / chapter.name, sub.notes)
             stamp = max((d for n, d in dates.items() if n.startswith(prefix) and "/" not in n[len(prefix):]),
                         default="")
+            sub.timestamp = _timestamp_file(folder, extracted, sub.notes) or stamp
             attempts.setdefault((learner, chapter.name), []).append((_stamp_key(stamp), rel, sub))
             continue
         match = pattern.match(parts[-1])
@@ -319,7 +337,7 @@ def from_zip(archive, chapters, scratch, *, max_entries=MAX_ZIP_ENTRIES, max_byt
             continue
         path = extracted / rel
         sub = Submission(info["student_id"], chapter.name, None if rel in refused else path, None, [],
-                         root=extracted, refused=refused.get(rel, ""))
+                         root=extracted, refused=refused.get(rel, ""), timestamp=info["timestamp"])
         attempts.setdefault((sub.learner, chapter.name), []).append((_stamp_key(info["timestamp"]), rel, sub))
     found = []
     for key in sorted(attempts):

@@ -10,7 +10,11 @@ cy         wrong answers (``tests/wrong_answers/NN.py``) in the starter
 dee        solutions, but a test cell edited to ``pass`` and another deleted
 eve        the first chapter's file is corrupt JSON; solutions elsewhere
 fay        the first chapter's first answer loops forever; solutions elsewhere
+gil        the solutions, submitted a day after the first chapter's due date
 =========  ===============================================================
+
+Every submission has nbgrader's ``timestamp.txt``: before ``DEMO_DUE`` (the
+first chapter's due date in ``make grade-demo``), except gil's.
 
 ``bench=True`` keeps ada, ben and cy only (stock nbgrader cannot grade the others
 meaningfully) and repeats the others ``copies`` times.
@@ -25,7 +29,9 @@ from ..notebooks import without_outputs
 from .course import find_chapters, grade_id, is_protected, is_solution
 
 EXPECTED_STATUS = {"ada": "graded", "ben": "graded", "cy": "graded", "dee": "graded",
-                   "eve": "unreadable", "fay": "timeout"}
+                   "eve": "unreadable", "fay": "timeout", "gil": "late"}
+DEMO_DUE = "2026-01-15T23:59Z"
+ON_TIME, LATE = "2026-01-15 20:00:00 UTC", "2026-01-17 02:30:00 UTC"
 
 
 def _answers(nb):
@@ -98,6 +104,7 @@ def build(course_root, folder, *, bench=False, copies=1, chapters=None):
             for index, chapter in enumerate(found):
                 target = folder / learner / chapter.name / f"{chapter.topic}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
+                (target.parent / "timestamp.txt").write_text((LATE if kind == "gil" else ON_TIME) + "\n")
                 if kind == "eve" and index == 0:
                     target.write_text('{"cells": [{"cell_type": "code", "source": "x = 1"\n')
                     continue
@@ -106,7 +113,7 @@ def build(course_root, folder, *, bench=False, copies=1, chapters=None):
                     nb = wrong(chapter, course_root)
                 elif kind == "fay":
                     nb = infinite_loop(chapter) if index == 0 else solution(chapter)
-                elif kind == "eve":
+                elif kind in ("eve", "gil"):
                     nb = solution(chapter)
                 else:
                     nb = nb(chapter)

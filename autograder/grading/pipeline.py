@@ -11,7 +11,11 @@
    receiving only its probes and reporting evidence;
 4. in this process only: judge the evidence against the reference (``verdicts``),
    score with nbgrader, write feedback;
-5. write ``grades.csv`` for every learner in the gradebook and a status file.
+5. write ``grades.csv`` for every learner in the gradebook and a status file, then
+   ``scores.csv`` (per exercise) and ``report.html`` (the class overview).
+
+A chapter's due date (``due``) goes into the gradebook; a submission that came
+after it is marked ``late`` (nbgrader's timestamps and late penalty, see ``late``).
 
 Nothing is deleted: a submission that fails keeps its previous gradebook rows and
 feedback, and the statuses of learners not graded in this run are kept.
@@ -44,13 +48,16 @@ from . import reference as references
 from . import sandbox, verdicts
 from .collect import LEARNER_RE, collect
 from .course import find_chapters, register
+from .late import apply_late_policy, late_reason, parse_due, parse_time, set_due_dates
+from .report import report_html
 from .execute import execute, run_all
 from .restore import Unreadable, read_submission, restore
 from .score import Feedback, csv_text, grades_table, save_grades, write_atomic
+from .scores import scores_csv, scores_rows
 
 STATUS_FILE = "grading-status.json"
 SECRET_FILE = "grading-secret"
-STATUSES = ("graded", "timeout", "crashed", "unreadable", "tampered", "missing")
+STATUSES = ("graded", "late", "timeout", "crashed", "unreadable", "tampered", "missing")   # everywhere
 
 
 @dataclass
@@ -69,6 +76,8 @@ class GradeReport:
     rows: list
     out_dir: Path
     csv_path: Path
+    written: list = field(default_factory=list)      # every file and folder this run wrote, grades.csv first
+    problems: list = field(default_factory=list)     # outputs that could not be written, and why
     wall_s: float = 0.0
     jobs: int = 1
     protections: list = field(default_factory=list)
@@ -146,12 +155,13 @@ def _run_to_completion(coroutine):
 
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
-          prewarm=None, feedback=True, progress=True, secret=None, insecure=False):
+          prewarm=None, feedback=True, progress=True, secret=None, insecure=False, due=None, late_policy="none"):
     """Grade ``submissions`` (folder or zip) against the course at ``course_root``.
 
     ``secret`` seeds the hidden checks' inputs (default: ``COURSE_GRADING_SECRET``,
     else a secret kept in ``out_dir``). ``insecure`` allows grading without
-    namespaces (see ``sandbox.preflight``).
+    namespaces (see ``sandbox.preflight``). ``due`` lists ``CHAPTER=DATE`` due dates
+    (kept in the gradebook); ``late_policy`` is nbgrader's ``none`` or ``zero``.
     """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     started = time.perf_counter()
@@ -172,7 +182,11 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     if unknown:
         raise ValueError(f"unknown chapter(s): {', '.join(sorted(unknown))}")
     selected = [c for c in all_chapters if not chapters or c.name in chapters]
+    due_dates = parse_due(due, {c.name for c in all_chapters})
+    if late_policy not in ("none", "zero"):
+        raise ValueError(f"late policy {late_policy!r}: use none or zero")
     register(all_chapters, db_url)
+    set_due_dates(db_url, due_dates)
     secret = grading_secret(out_dir, secret)
 
     work = out_dir / ".work"
@@ -218,7 +232,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             return
         learner = job.submission.learner
         rows.append(_finish_guarded(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
-                                    renderer=renderer))
+                                    renderer=renderer, late_policy=late_policy))
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -266,9 +280,11 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             if (job.submission.learner, job.chapter.name) not in done:
                 rows.append(Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                                 [f"grading stopped: {type(stopped).__name__}: {stopped}"[:300], *job.notes]))
-        csv_path = _write_reports(rows, out_dir, db_url, all_chapters)
+        written = _write_reports(rows, out_dir, db_url, all_chapters)
 
-    report = GradeReport(rows, out_dir, csv_path, time.perf_counter() - started, jobs, sandbox.protections())
+    report = GradeReport(rows, out_dir, written[0], wall_s=time.perf_counter() - started, jobs=jobs,
+                         protections=sandbox.protections())
+    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written)
     report.rejected = rejected
     report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
                          for name, ref in ref_jobs.items()}
@@ -290,7 +306,25 @@ def _write_reports(rows, out_dir, db_url, all_chapters):
     header, table = grades_table(db_url, all_chapters, statuses)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
-    return csv_path
+    return [csv_path, status_path]
+
+
+def _write_overview(out_dir, db_url, all_chapters, written):
+    """``scores.csv`` and ``report.html`` from the gradebook and status file; (written paths, problems).
+
+    Each is built on its own: a failure leaves the other, grades.csv and the status file standing.
+    """
+    statuses = json.loads((out_dir / STATUS_FILE).read_text())
+    written, problems = list(written), []
+    for name, build in (("scores.csv", lambda: scores_csv(scores_rows(db_url, out_dir, all_chapters, statuses))),
+                        ("report.html", lambda: report_html(db_url, out_dir, all_chapters, statuses))):
+        try:
+            write_atomic(out_dir / name, build())
+            written.append(out_dir / name)
+        except Exception as error:
+            problems.append(f"{name} not written: {type(error).__name__}: {error}"[:300])
+    written += [out_dir / "gradebook.db"] + [out_dir / d for d in ("feedback", "autograded") if (out_dir / d).is_dir()]
+    return written, problems
 
 
 def _prepare(sub, chapter):
@@ -348,7 +382,28 @@ def _finish_reference(job, outcome, cache_dir):
         job.done.set()
 
 
-def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
+def _submission_time(sub, reasons):
+    """The submission's time as nbgrader stores it (naive UTC), or None (unknown: never late)."""
+    if not getattr(sub, "timestamp", ""):
+        return None
+    try:
+        return parse_time(sub.timestamp)
+    except ValueError as error:
+        reasons.append(f"submission time not used: {error}")
+        return None
+
+
+def _mark_late(db_url, chapter, learner, policy, status, reasons):
+    """nbgrader's late penalty; the status becomes ``late`` (if otherwise graded) and the reason says how late."""
+    seconds = apply_late_policy(db_url, chapter, learner, policy)
+    if seconds <= 0:
+        return status, "", 0.0
+    reason, penalty = late_reason(db_url, chapter, learner, seconds)
+    reasons.append(reason)
+    return ("late" if status == "graded" else status), reason, penalty
+
+
+def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none"):
     """Judge and score one executed submission (grading process only)."""
     chapter, learner = job.chapter, job.submission.learner
     reasons = list(job.notes)
@@ -369,7 +424,10 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
     if any(v.tampered for v in cell_verdicts) and status == "graded":
         status = "tampered"
     try:
-        score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner)
+        score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner,
+                                       timestamp=_submission_time(job.submission, reasons))
+        status, late, penalty = _mark_late(db_url, chapter, learner, late_policy, status, reasons)
+        score -= penalty
     except Exception as error:
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
                    [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons])
@@ -378,7 +436,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
     t1 = time.perf_counter()
     if renderer is not None:
         try:
-            html = renderer.render(nb, chapter=chapter, learner=learner)
+            html = renderer.render(nb, chapter=chapter, learner=learner, late=late)
             write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
         except Exception as error:
             reasons.append(f"feedback not written: {type(error).__name__}: {error}"[:300])
@@ -386,3 +444,25 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
     timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
               "score_s": t1 - t0, "feedback_s": t2 - t1}
     return Row(learner, chapter.name, score, max_score, status, reasons, timing)
+
+
+def export(course_root, out_dir, refresh_feedback=()):
+    """Rewrite grades.csv, scores.csv and report.html from the gradebook, with no grading run;
+    re-render the feedback of each ``(learner, chapter)`` in ``refresh_feedback``. Returns the paths written."""
+    out_dir = Path(out_dir).resolve()
+    db_url = f"sqlite:///{out_dir / 'gradebook.db'}"
+    all_chapters = find_chapters(Path(course_root))
+    written = _write_reports([], out_dir, db_url, all_chapters)
+    statuses = json.loads((out_dir / STATUS_FILE).read_text())
+    by_name = {c.name: c for c in all_chapters}
+    for learner, chapter_name in refresh_feedback:
+        chapter = by_name[chapter_name]
+        nb = nbformat.read(out_dir / "autograded" / learner / chapter.name / f"{chapter.topic}.ipynb", as_version=4)
+        reasons = statuses.get(learner, {}).get(chapter.name, {}).get("reasons", [])
+        late = next((r for r in reasons if "after the due date" in r), "")
+        html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
+        write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
+    written, problems = _write_overview(out_dir, db_url, all_chapters, written)
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    return written

@@ -26,6 +26,9 @@ from pathlib import Path
 from .course import is_protected
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+TEMPLATES = Path(__file__).parent / "templates"
+FEEDBACK_TEMPLATE = "course_feedback.html.j2"
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
 def save_grades(nb, *, db_url, chapter, learner, timestamp=None):
@@ -54,11 +57,16 @@ class Feedback:
         self.db_url = db_url
         formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
         css = formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css"
-        self.exporter = _safe_exporter()(template_name="feedback", extra_template_basedirs=[str(formgrader / "templates")],
-                                         extra_template_paths=[str(css)], sanitize_html=True)
+        self.exporter = _safe_exporter()(template_name="feedback", template_file=FEEDBACK_TEMPLATE,
+                                         extra_template_basedirs=[str(formgrader / "templates")],
+                                         extra_template_paths=[str(css), str(TEMPLATES), str(formgrader / "templates")], sanitize_html=True)
 
-    def render(self, nb, *, chapter, learner):
+    def render(self, nb, *, chapter, learner, late=""):
+        """The learner's feedback page for judged ``nb``; ``late`` says how late it came (or "")."""
+        from nbgrader.api import Gradebook
         from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+        from .scores import results
 
         class ClearHiddenTestsInTests(ClearHiddenTests):
             """Only test cells (from the source) hold hidden tests; a learner's text stays text."""
@@ -68,6 +76,8 @@ class Feedback:
                     return super().preprocess_cell(cell, resources, cell_index)
                 return cell, resources
 
+        with Gradebook(self.db_url) as gb:
+            found = results(gb, None, chapter, learner, nb=nb)
         nb = copy.deepcopy(nb)
         resources = {"nbgrader": {"db_url": self.db_url, "assignment": chapter.name,
                                   "notebook": chapter.topic, "student": learner}}
@@ -75,13 +85,34 @@ class Feedback:
         nb, resources = GetGrades().preprocess(nb, resources)
         nb, resources = ClearHiddenTestsInTests().preprocess(nb, resources)
         nb = sanitize(nb)
+        for cell in nb.cells:   # an answer pasted from a solution notebook: its markers mean nothing here
+            if cell.cell_type == "code" and SOLUTION_MARKER.search(cell.source):
+                cell.source = SOLUTION_MARKER.sub("", cell.source)
         for index in hidden:
-            # A traceback could quote a hidden line; keep only the exception's own message.
+            # A traceback could quote a hidden line; keep only the verdict's own message
+            # (a check's message already starts with its label: "Incorrect: ...").
             for output in nb.cells[index].get("outputs", []):
                 if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
+                    labelled = output.evalue.split(":", 1)[0].replace(" ", "").lower() == output.ename.lower()
+                    output.traceback = [output.evalue if labelled else f"{output.ename}: {output.evalue}"]
+        resources["course"] = {
+            "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter), "late": late,
+            "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
+            "exercises": [{"title": r.exercise.title, "anchor": r.exercise.grade_id, "verdict": r.verdict,
+                           "score": "-" if r.score is None else f"{r.score:g}", "points": f"{r.exercise.points:g}"}
+                          for r in found]}
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return html
+
+
+def chapter_title(chapter):
+    """The chapter notebook's first heading ("Chapter 1 · Tensors"), else its name."""
+    for cell in chapter.template.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip().replace("`", "").replace("**", "")   # plain text
+    return chapter.name
 
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
@@ -168,15 +199,24 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def chapters_in_play(gb, chapters, statuses):
+    """The chapters graded at least once or seen in a run (not every released chapter), in order."""
+    return [c for c in chapters if gb.find_assignment(c.name).num_submissions
+            or any(c.name in entry for entry in statuses.values())]
+
+
+def final_score(gb, chapter_name, learner):
+    """The submission's score in the gradebook (manual overrides included) less nbgrader's late penalty."""
+    sub = gb.find_submission(chapter_name, learner)
+    return float(sub.score) - float(sub.late_submission_penalty or 0)
+
+
 def grades_table(db_url, chapters, statuses):
     """Rows (dicts) of grades.csv: every learner in the gradebook or in ``statuses``."""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(db_url) as gb:
-        # the chapters in play: graded at least once, or seen in a run (not every released chapter)
-        names = [c.name for c in chapters
-                 if gb.find_assignment(c.name).num_submissions
-                 or any(c.name in entry for entry in statuses.values())]
+        names = [c.name for c in chapters_in_play(gb, chapters, statuses)]
         learners = sorted({s.id for s in gb.students} | set(statuses))
         rows = []
         for learner in learners:
@@ -188,17 +228,17 @@ def grades_table(db_url, chapters, statuses):
                 score = None
                 if status not in ("unreadable", "missing"):
                     try:
-                        score = float(gb.find_submission(chapter, learner).score)
+                        score = final_score(gb, chapter, learner)
                     except MissingEntry:
                         score = None
                         status = status or "missing"
                 row[chapter] = "" if score is None else f"{score:g}"
                 total += score or 0.0
-                if status and status != "graded":
-                    reason = f" ({'; '.join(entry['reasons'])})" if entry and entry.get("reasons") else ""
-                    notes.append(f"{chapter}: {status}{reason}")
+                reason = f" ({'; '.join(entry['reasons'])})" if entry and entry.get("reasons") else ""
+                if (status and status != "graded") or reason:
+                    notes.append(f"{chapter}: {status or 'graded'}{reason}")
             row["total"] = f"{total:g}"
-            row["status"] = "ok" if not notes else " | ".join(notes)
+            row["status"] = "graded" if not notes else " | ".join(notes)
             rows.append(row)
     return ["learner", *names, "total", "status"], rows
 

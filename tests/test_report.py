@@ -1,0 +1,387 @@
+"""The instructor's view (issue 14): feedback, scores.csv, report.html, statuses, due dates, overrides.
+
+One small class of 01_tensors is graded once for the module (``slow``): ada (the
+solution, on time), cy (a wrong answer for every exercise), fay (an answer that
+loops), gil (the solution, a day late, late policy ``zero``), eve (corrupt
+file). The tests read what an instructor and a learner would open.
+"""
+
+import csv
+import html as html_lib
+import io
+import json
+import os
+import shutil
+import time
+import urllib.request
+from argparse import Namespace
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.grading import sandbox
+from autograder.grading.course import find_chapters
+from autograder.grading.late import how_late, parse_due, parse_time
+from autograder.grading.pipeline import STATUSES
+from autograder.grading.scores import SCORES_HEADER, exercises, scores_csv
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "grading"
+CHAPTER = "01_tensors"
+LIMITS = replace(sandbox.Limits(), cell_timeout_s=4.0, submission_timeout_s=90.0, output_bytes=200_000)
+DUE = "2026-01-15T23:59Z"
+ON_TIME, LATE = "2026-01-15 20:00:00 UTC", "2026-01-17 02:30:00 UTC"   # gil: 1 d 2 h 31 min late
+_CHAPTER = find_chapters(REPO, only=[CHAPTER])[0]
+EXERCISES = exercises(_CHAPTER)
+LOOPING = "tensors-index-column-check"   # the exercise whose answer loops in the timeout fixture
+
+
+def _submit(root, learner, nb_or_fixture, stamp=ON_TIME):
+    folder = root / learner / CHAPTER
+    folder.mkdir(parents=True)
+    if isinstance(nb_or_fixture, str):
+        shutil.copy(FIXTURES / f"{nb_or_fixture}.ipynb", folder / "tensors.ipynb")
+    else:
+        nbformat.write(nb_or_fixture, folder / "tensors.ipynb")
+    (folder / "timestamp.txt").write_text(stamp + "\n")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from autograder.grading.demo import wrong
+    from autograder.grading.pipeline import grade
+
+    root = tmp_path_factory.mktemp("report")
+    submitted = root / "submitted"
+    _submit(submitted, "ada", "solution-pass-all-answers")
+    _submit(submitted, "cy", wrong(_CHAPTER, REPO))
+    _submit(submitted, "fay", "timeout-fail-infinite-loop")
+    _submit(submitted, "gil", "solution-pass-all-answers", LATE)
+    _submit(submitted, "eve", "unreadable-fail-corrupt-json")
+    out = root / "out"
+    report = grade(REPO, submitted, out_dir=out, jobs=2, chapters=[CHAPTER], limits=LIMITS, progress=False,
+                   due=[f"{CHAPTER}={DUE}"], late_policy="zero")
+    return {"report": report, "out": out, "submitted": submitted}
+
+
+def feedback(graded, learner):
+    from bs4 import BeautifulSoup
+
+    path = graded["out"] / "feedback" / learner / CHAPTER / "tensors.html"
+    return BeautifulSoup(path.read_text(), "html.parser")
+
+
+def scores(out):
+    return list(csv.DictReader((out / "scores.csv").open()))
+
+
+def grades(out):
+    return {r["learner"]: r for r in csv.DictReader((out / "grades.csv").open())}
+
+
+# ------------------------------------------------------------------ fast: no kernels
+
+def test_exercises_are_titled_by_their_headings():
+    assert len(EXERCISES) == len([g for g in _CHAPTER.grade_ids if g.endswith("-check")])
+    assert EXERCISES[0].title == "Exercise 1.1: integer zeros of any size"
+    assert all(e.title.startswith("Exercise ") for e in EXERCISES)
+    assert sum(e.points for e in EXERCISES) == _CHAPTER.max_score
+
+
+def test_due_dates_parse_in_utc_and_bad_ones_say_why():
+    assert parse_due([f"{CHAPTER}=2026-12-01T23:59+02:00"], {CHAPTER}) == {CHAPTER: parse_time("2026-12-01 21:59")}
+    assert parse_time("2024-05-02-10-00-00") == parse_time("2024-05-02T10:00Z")   # an LMS zip's stamp
+    for bad, words in ((["99_nope=2026-12-01"], "unknown chapter"), ([f"{CHAPTER}"], "CHAPTER=DATE"),
+                       ([f"{CHAPTER}=someday"], "not a date")):
+        with pytest.raises(ValueError, match=words):
+            parse_due(bad, {CHAPTER})
+    assert how_late(26 * 3600 + 31 * 60) == "1 d 2 h 31 min" and how_late(20) == "20 s"
+
+
+def test_scores_csv_neutralises_formulas():
+    text = scores_csv([{"learner": "ana", "chapter": CHAPTER, "exercise": "x", "message": "=HYPERLINK(1)",
+                        "title": "+1", "verdict": "-2", "status": "@A1"}])
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert [row[k] for k in ("message", "title", "verdict", "status")] == ["'=HYPERLINK(1)", "'+1", "'-2", "'@A1"]
+
+
+# ------------------------------------------------------------------ one graded class
+
+@pytest.mark.slow
+def test_feedback_starts_with_learner_chapter_score_and_every_exercise(graded):
+    page = feedback(graded, "cy")
+    summary = page.find(id="summary")
+    text = summary.get_text(" ", strip=True)
+    assert "cy" in text and CHAPTER in text and "Chapter 1 · Tensors" in text
+    row = graded["report"].row("cy", CHAPTER)
+    assert summary.find(id="score").get_text(strip=True) == f"{row.score:g} / {row.max_score:g}"
+    rows = summary.find(id="exercises").tbody.find_all("tr")
+    assert [r.find("a").get_text(strip=True) for r in rows] == [e.title for e in EXERCISES]
+    assert [r.find("a")["href"] for r in rows] == [f"#{e.grade_id}" for e in EXERCISES]
+    assert {r.find(class_="verdict").get_text(strip=True) for r in rows} == {"incorrect"}
+    ada = feedback(graded, "ada").find(id="exercises").tbody.find_all("tr")
+    assert {r.find(class_="verdict").get_text(strip=True) for r in ada} == {"correct"}
+    assert [r.find(class_="points").get_text(strip=True) for r in ada] == [f"{e.points:g} / {e.points:g}"
+                                                                           for e in EXERCISES]
+
+
+@pytest.mark.slow
+def test_feedback_shows_one_verdict_per_check_and_no_hidden_or_solution_text(graded):
+    hidden = [line.strip() for c in _CHAPTER.template.cells if "### BEGIN HIDDEN TESTS" in c.source
+              for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+              .splitlines() if line.strip()]
+    for learner in ("ada", "cy", "fay"):
+        raw = (graded["out"] / "feedback" / learner / CHAPTER / "tensors.html").read_text()
+        text = html_lib.unescape(feedback(graded, learner).get_text("\n"))
+        assert "Incorrect: Incorrect" not in text and "Not attempted: Not attempted" not in text
+        assert not [line for line in hidden if line in text]
+        for marker in ("BEGIN HIDDEN", "END HIDDEN", "BEGIN SOLUTION", "END SOLUTION"):
+            assert marker not in text
+        assert "white-space: pre-wrap" in raw   # long lines wrap (the browser test measures it)
+    cy_text = feedback(graded, "cy").get_text("\n")
+    assert cy_text.count("Incorrect: ") == len(EXERCISES)          # one verdict line per check
+    assert feedback(graded, "ada").get_text("\n").count("Correct: ") == len(EXERCISES)
+
+
+@pytest.mark.slow
+def test_scores_csv_has_one_row_per_learner_and_exercise(graded):
+    out, rows = graded["out"], scores(graded["out"])
+    assert list(rows[0]) == SCORES_HEADER
+    assert {(r["learner"], r["exercise"]) for r in rows} == {(learner, e.grade_id) for learner in
+                                                           ("ada", "cy", "eve", "fay", "gil") for e in EXERCISES}
+    totals = {}
+    for r in rows:
+        assert r["max"] == f"{next(e.points for e in EXERCISES if e.grade_id == r['exercise']):g}"
+        totals[r["learner"]] = totals.get(r["learner"], 0) + float(r["score"] or 0)
+    table = grades(out)
+    for learner in ("ada", "cy", "fay"):      # no late penalty: the exercises add up to the chapter score
+        assert float(table[learner][CHAPTER]) == totals[learner]
+    eve = [r for r in rows if r["learner"] == "eve"]
+    assert {(r["score"], r["status"], r["verdict"]) for r in eve} == {("", "unreadable", "unreadable")}
+    assert "not valid JSON" in eve[0]["message"]
+    cy = [r for r in rows if r["learner"] == "cy"]
+    assert all(r["verdict"] == "incorrect" and r["message"].startswith("Incorrect: ") for r in cy)
+
+
+@pytest.mark.slow
+def test_a_looping_answer_costs_its_exercise_only_with_the_reason(graded):
+    row = graded["report"].row("fay", CHAPTER)
+    assert row.status == "timeout" and "ran past 4 s and were interrupted; the next cells still ran" in row.reasons[0]
+    fay = {r["exercise"]: r for r in scores(graded["out"]) if r["learner"] == "fay"}
+    assert (fay[LOOPING]["score"], fay[LOOPING]["verdict"]) == ("0", "interrupted")
+    assert "interrupted after 4 s" in fay[LOOPING]["message"]
+    others = [r for gid, r in fay.items() if gid != LOOPING]
+    assert others and all(r["verdict"] == "correct" and r["score"] == r["max"] for r in others)
+    table = feedback(graded, "fay").find(id="exercises")
+    verdicts = [r.find(class_="verdict").get_text(strip=True) for r in table.tbody.find_all("tr")]
+    assert verdicts.count("interrupted") == 1 and verdicts.count("correct") == len(EXERCISES) - 1
+
+
+@pytest.mark.slow
+def test_a_late_submission_is_marked_in_every_output_and_penalised(graded):
+    from nbgrader.api import Gradebook
+
+    out, report = graded["out"], graded["report"]
+    late = report.row("gil", CHAPTER)
+    assert late.status == "late" and late.score == 0   # late policy zero
+    assert "submitted 1 d 2 h 31 min after the due date (2026-01-15 23:59 UTC); late penalty 18" in late.reasons
+    assert report.row("ada", CHAPTER).status == "graded"
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        sub = gb.find_submission(CHAPTER, "gil")
+        assert sub.total_seconds_late == (26 * 60 + 31) * 60 and sub.late_submission_penalty == _CHAPTER.max_score
+        assert gb.find_submission(CHAPTER, "ada").total_seconds_late == 0
+    assert grades(out)["gil"][CHAPTER] == "0" and "late (submitted 1 d 2 h 31 min" in grades(out)["gil"]["status"]
+    assert {r["status"] for r in scores(out) if r["learner"] == "gil"} == {"late"}
+    assert json.loads((out / "grading-status.json").read_text())["gil"][CHAPTER]["status"] == "late"
+    summary = feedback(graded, "gil").find(id="summary").get_text(" ", strip=True)
+    assert "after the due date" in summary and "0 / 18" in summary
+    assert "late" in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_one_status_vocabulary_everywhere(graded, capsys):
+    from autograder.grading.cli import summary
+
+    out, report = graded["out"], graded["report"]
+    statuses = {r.status for r in report.rows}
+    assert statuses == {"graded", "timeout", "late", "unreadable"} and statuses <= set(STATUSES)
+    assert {r["status"] for r in scores(out)} == statuses
+    stored = json.loads((out / "grading-status.json").read_text())
+    assert {e[CHAPTER]["status"] for e in stored.values()} == statuses
+    words = {cell.split(" (")[0].split(": ")[-1] for r in grades(out).values() for cell in r["status"].split(" | ")}
+    assert words == statuses
+    text = summary(report)
+    for row in report.rows:
+        assert f"  {row.status}" in next(line for line in text.splitlines() if line.startswith(row.learner))
+    assert "ok" not in {r["status"] for r in grades(out).values()}
+
+
+@pytest.mark.slow
+def test_summary_gives_reasons_and_names_every_file_written(graded):
+    from autograder.grading.cli import summary
+
+    report = graded["report"]
+    lines = summary(report).splitlines()
+    written = lines[lines.index("wrote:") + 1:]
+    names = {Path(line.strip().rstrip("/")).name for line in written}
+    assert names == {"grades.csv", "scores.csv", "report.html", "grading-status.json", "gradebook.db",
+                     "feedback", "autograded"}
+    assert all(Path(line.strip()).exists() for line in written)
+    eve = next(line for line in lines if line.startswith("eve"))
+    assert "unreadable (tensors.ipynb is not valid JSON" in eve
+
+
+@pytest.mark.slow
+def test_report_shows_histogram_pass_rates_messages_and_who_needs_a_look(graded):
+    from bs4 import BeautifulSoup
+
+    out = graded["out"]
+    page = BeautifulSoup((out / "report.html").read_text(), "html.parser")
+    section = page.find("section", id=CHAPTER)
+    img = section.find("img", class_="histogram")
+    assert img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 1000
+    rows = section.find("table", class_="exercises").tbody.find_all("tr")
+    assert [r.td.get_text(strip=True) for r in rows] == [e.title for e in EXERCISES]
+    by_exercise = {}
+    for r in scores(out):
+        if r["score"]:
+            by_exercise.setdefault(r["exercise"], []).append(float(r["score"]) >= float(r["max"]))
+    for row, exercise in zip(rows, EXERCISES):
+        passed = by_exercise[exercise.grade_id]
+        assert row.find(class_="pass-rate").get_text(strip=True) == \
+            f"{100 * sum(passed) / len(passed):.0f}% ({sum(passed)}/{len(passed)})"
+    cy_first = next(r["message"] for r in scores(out) if r["learner"] == "cy")
+    assert f"1 × {cy_first}" in rows[0].find(class_="message").get_text(" ", strip=True)
+    flagged = {tr.td.get_text(strip=True): tr for tr in section.find("table", class_="flagged").tbody.find_all("tr")}
+    assert set(flagged) == {"eve", "fay", "gil"}
+    assert flagged["fay"].find(class_="status").get_text() == "timeout"
+    assert "ran past 4 s" in flagged["fay"].find(class_="reason").get_text()
+    link = flagged["fay"].find("a")["href"]
+    assert (out / link).is_file() and flagged["eve"].find("a") is None   # no feedback for a corrupt file
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_report_and_feedback_render_in_chromium(graded):
+    """Open report.html from disk (no server): the histogram is drawn; feedback wraps its long lines."""
+    from autograder.browser_setup import ensure_chromium
+
+    chromium = ensure_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium (make test installs Debian's chromium as root)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 760, "height": 900})
+            page.goto((graded["out"] / "report.html").as_uri())
+            widths = page.eval_on_selector_all("img.histogram", "imgs => imgs.map(i => i.complete && i.naturalWidth)")
+            assert widths and all(w > 0 for w in widths)
+            page.click(f"section[id='{CHAPTER}'] table.flagged a")
+            page.wait_for_selector("#exercises")
+            assert "fay" in page.inner_text("#summary")
+            overflow = page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the feedback page scrolls sideways by {overflow}px"
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_override_is_exported_and_survives_a_regrade(graded, capsys):
+    from autograder.cli import main
+    from autograder.grading.pipeline import grade
+
+    out = graded["out"]
+    before = float(grades(out)["cy"][CHAPTER])
+    first = EXERCISES[0]
+    assert main(["override", "cy", CHAPTER, first.grade_id, f"{first.points:g}", "--out", str(out)]) == 0
+    assert "report.html" in capsys.readouterr().out
+    assert float(grades(out)["cy"][CHAPTER]) == before + first.points
+    row = next(r for r in scores(out) if r["learner"] == "cy" and r["exercise"] == first.grade_id)
+    assert (row["score"], row["verdict"]) == (f"{first.points:g}", "overridden")
+    assert feedback(graded, "cy").find(id="score").get_text(strip=True).startswith(f"{before + first.points:g} /")
+    # make grade again: the autograder's verdict is the same, the instructor's score stays
+    report = grade(REPO, graded["submitted"], out_dir=out, jobs=1, learners=["cy"], chapters=[CHAPTER],
+                   limits=LIMITS, progress=False)
+    assert report.row("cy", CHAPTER).score == before + first.points
+    assert float(grades(out)["cy"][CHAPTER]) == before + first.points
+    # bad input is refused with a reason, and nothing changes
+    assert main(["override", "cy", CHAPTER, "no-such-check", "1", "--out", str(out)]) == 2
+    assert main(["override", "cy", CHAPTER, first.grade_id, "99", "--out", str(out)]) == 2
+    assert "worth 0 to" in capsys.readouterr().err
+    assert main(["override", "cy", CHAPTER, first.grade_id, "auto", "--out", str(out)]) == 0
+    assert float(grades(out)["cy"][CHAPTER]) == before
+
+
+@pytest.mark.slow
+def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, tmp_path):
+    """What `make formgrader` runs, driven through formgrader's own API (what its grading page calls)."""
+    import socket
+    import subprocess
+
+    from autograder.grading.formgrader import prepare, server_command
+    from autograder.grading.pipeline import export
+
+    out = graded["out"]
+    assert [c.name for c in prepare(REPO, out)] == [CHAPTER]
+    (out / ".work" / "exchange").mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "t" * 32
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
+    server = subprocess.Popen(server_command(out, port=port, token=token, open_browser=False), cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def api(path, data=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/api/{path}",
+                                         data=None if data is None else json.dumps(data).encode(),
+                                         method="GET" if data is None else "PUT",
+                                         headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                assignments = api("assignments")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(1)
+        assert [a["name"] for a in assignments] == [CHAPTER]
+        submissions = {s["student"]: s for s in api(f"submissions/{CHAPTER}")}
+        assert {"ada", "cy", "fay", "gil"} <= set(submissions)
+        notebook = api(f"submitted_notebooks/{CHAPTER}/tensors")
+        cy_nb = next(n for n in notebook if n["student"] == "cy")
+        grade_ids = {g["name"]: g["id"] for g in api(f"grades?submission_id={cy_nb['id']}")}
+        api(f"grade/{grade_ids[LOOPING]}", {"manual_score": 0.5})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    export(REPO, out)
+    row = next(r for r in scores(out) if r["learner"] == "cy" and r["exercise"] == LOOPING)
+    assert (row["score"], row["verdict"]) == ("0.5", "overridden")
+
+
+@pytest.mark.slow
+def test_grade_demo_writes_where_it_says(tmp_path, capsys):
+    import tempfile
+
+    from autograder.grading.cli import grade_demo_command
+
+    scratch = set(Path(tempfile.gettempdir()).glob("grade-demo-*"))
+    out = tmp_path / "demo"
+    args = Namespace(out=str(out), jobs=1, learner=["gil"], chapter=[CHAPTER], insecure=False, due=None,
+                     late_policy="none")
+    assert grade_demo_command(args) == 0
+    printed = capsys.readouterr().out
+    assert f"open the class report: {out / 'report.html'}" in printed and f"kept in {out}" in printed
+    assert (out / "report.html").is_file() and (out / "submitted" / "gil" / CHAPTER / "timestamp.txt").is_file()
+    assert any(line.startswith("gil ") and "18/18  late (submitted" in line for line in printed.splitlines())
+    assert set(Path(tempfile.gettempdir()).glob("grade-demo-*")) == scratch
