@@ -29,8 +29,11 @@ def chapter_notebook(folder):
 
 def normalise(nb):
     """Strip machine-dependent metadata in place and return ``nb``."""
+    language = nb.metadata.get("lang")   # a translated edition's language (autograder.i18n)
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
                                       "language_info": {"name": "python"}})
+    if language:
+        nb.metadata["lang"] = language
     nb.nbformat, nb.nbformat_minor = 4, 5
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:03d}"

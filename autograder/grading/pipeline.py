@@ -39,6 +39,7 @@ from pathlib import Path
 import nbformat
 
 from ..checks import RECORD_ENV, SECRET_ENV
+from ..i18n import SOURCE_LANGUAGE, notebook_language, speaking
 from ..paths import tool_env
 from . import reference as references
 from . import sandbox, verdicts
@@ -89,6 +90,7 @@ class _Job:
     nb: object
     nonce: str
     notes: list
+    language: str = SOURCE_LANGUAGE   # the submission's edition: its feedback's language
 
 
 @dataclass
@@ -299,10 +301,11 @@ def _prepare(sub, chapter):
         if sub.refused:
             raise Unreadable(sub.refused)
         submitted = read_submission(sub.notebook, root=sub.root)
-        nb, notes = restore(submitted, chapter.template)
+        language = notebook_language(submitted)
+        nb, notes = restore(submitted, chapter.template_in(language))
         nonce = secrets.token_hex(16)
         nb = probe_notebook(nbformat.from_dict(nb), nonce)
-        return _Job(sub, chapter, nb, nonce, [*sub.notes, *notes])
+        return _Job(sub, chapter, nb, nonce, [*sub.notes, *notes], language)
     except Unreadable as error:
         reason = str(error)
     except (Exception, RecursionError) as error:   # malformed in a way validation did not catch
@@ -348,8 +351,13 @@ def _finish_reference(job, outcome, cache_dir):
         job.done.set()
 
 
-def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
-    """Judge and score one executed submission (grading process only)."""
+def _finish(job, outcome, ref, **kwargs):
+    """Judge and score one executed submission (grading process only), in its edition's language."""
+    with speaking(job.language):
+        return _judge_and_score(job, outcome, ref, **kwargs)
+
+
+def _judge_and_score(job, outcome, ref, *, db_url, out_dir, renderer):
     chapter, learner = job.chapter, job.submission.learner
     reasons = list(job.notes)
     if isinstance(outcome, Exception):

@@ -1,0 +1,326 @@
+"""Translated editions: gettext catalogues over the English sources, and the notebooks built from them.
+
+The English percent scripts in ``solutions/`` are the only source. Their prose
+is cut into markdown blocks (paragraphs, headings, lists, tables: one block is
+one catalogue entry, so an edit to one paragraph touches one entry); code
+blocks and display math are not prose and are never extracted.
+
+- ``solutions/locale/<lang>/LC_MESSAGES/NN_topic.po``: one chapter's prose;
+- ``autograder/locale/<lang>/LC_MESSAGES/messages.po`` and ``checks.po``: the
+  checks' messages and the sentences check cells pass to them (see :mod:`autograder.i18n`).
+
+:func:`update_catalogues` extracts the English of all three and merges it into
+each catalogue with Babel, which marks an entry whose English changed *fuzzy*
+(and keeps its previous English beside it for the translator). The translated
+edition of a chapter is its English learner notebook with each markdown block
+replaced by its translation: code cells, grade ids, points and outputs are the
+English edition's own.
+"""
+
+import ast
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import i18n
+from .notebooks import chapter_notebook, chapters, normalise, read_script, write_notebook
+
+TRANSLATED_LANGUAGES = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE_LANGUAGE)
+PROJECT = "pytorch-intro"
+NOT_PROSE = {"fence", "code_block", "hr", "math_block", "math_block_label"}
+CHECK_TEXT_ARGS = ("problem", "hint", "summary")
+_HAS_WORDS = re.compile(r"[A-Za-z]{2}")
+
+
+def locale_root(course_root, language):
+    """Where a language's chapter catalogues and glossary live: ``solutions/locale/<lang>/``."""
+    return Path(course_root) / "solutions" / "locale" / language
+
+
+def chapter_catalogue_path(course_root, chapter, language):
+    return locale_root(course_root, language) / "LC_MESSAGES" / f"{chapter}.po"
+
+
+def glossary_path(course_root, language):
+    return locale_root(course_root, language) / "glossary.csv"
+
+
+def edition_root(course_root, language):
+    """The learner notebooks of an edition: ``notebooks/`` (English) or ``notebooks/<lang>/``."""
+    root = Path(course_root) / "notebooks"
+    return root if language == i18n.SOURCE_LANGUAGE else root / language
+
+
+# ---------------------------------------------------------------- markdown blocks
+
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+
+
+def blocks(markdown):
+    """``markdown`` cut into ``[(text, is_prose)]`` whose texts join back into it exactly.
+
+    Each top-level block (paragraph, heading, list, table, code, math) is one
+    piece, without its trailing newlines; what lies between blocks is a piece
+    that is not prose.
+    """
+    lines = markdown.splitlines(keepends=True)
+    pieces, position = [], 0
+
+    def gap(text):
+        if text:
+            pieces.append((text, False))
+
+    for token in _parser().parse(markdown):
+        if token.level != 0 or token.map is None or token.nesting < 0 or token.map[0] < position:
+            continue
+        start, end = token.map
+        gap("".join(lines[position:start]))
+        text = "".join(lines[start:end])
+        body = text.rstrip("\n")
+        pieces.append((body, token.type not in NOT_PROSE and bool(_HAS_WORDS.search(body))))
+        gap(text[len(body):])
+        position = end
+    gap("".join(lines[position:]))
+    return pieces
+
+
+def prose_blocks(markdown):
+    """The English texts of ``markdown`` a translator translates, in order."""
+    return [text for text, prose in blocks(markdown) if prose]
+
+
+def translate_markdown(markdown, lookup):
+    """``markdown`` with every prose block replaced by ``lookup(text)`` (None keeps the English).
+
+    Returns ``(translated, missing)``: the new text and the English blocks with no translation.
+    """
+    out, missing = [], []
+    for text, prose in blocks(markdown):
+        if prose:
+            translated = lookup(text)
+            if translated is None:
+                missing.append(text)
+            text = translated or text
+        out.append(text)
+    return "".join(out), missing
+
+
+# ---------------------------------------------------------------- what a translator translates
+
+def chapter_texts(course_root, chapter):
+    """The English prose blocks of a chapter's source script, in order, each once."""
+    script = chapter_notebook(Path(course_root) / "solutions" / chapter).with_suffix(".py")
+    texts = []
+    for cell in read_script(script).cells:
+        if cell.cell_type == "markdown":
+            texts.extend(t for t in prose_blocks(cell.source) if t not in texts)
+    return texts
+
+
+def _is_check_cell(cell):
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def check_texts(course_root):
+    """The sentences the chapters' check cells pass to the checks (``problem=``, ``hint=``, ``summary=``,
+    ``check_that``'s third argument), each once; f-strings are left out (they have no fixed English)."""
+    texts = []
+
+    def add(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in texts:
+            texts.append(node.value)
+
+    for folder in chapters(Path(course_root) / "solutions"):
+        for cell in read_script(chapter_notebook(folder).with_suffix(".py")).cells:
+            if not _is_check_cell(cell):
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if not isinstance(node, ast.Call):
+                    continue
+                for keyword in node.keywords:
+                    if keyword.arg in CHECK_TEXT_ARGS:
+                        add(keyword.value)
+                if getattr(node.func, "id", None) == "check_that" and len(node.args) > 2:
+                    add(node.args[2])
+    return texts
+
+
+def _placeholders(template):
+    import string
+
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def templates(course_root):
+    """``{catalogue path relative to the course: Babel template Catalog}`` for one translated language,
+    with ``{lang}`` in each path."""
+    from babel.messages.catalog import Catalog
+
+    from .messages import CATALOGUE
+
+    found = {}
+    for folder in chapters(Path(course_root) / "solutions"):
+        template = Catalog(project=PROJECT)
+        for text in chapter_texts(course_root, folder.name):
+            template.add(text, locations=[(f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py", None)])
+        found[f"solutions/locale/{{lang}}/LC_MESSAGES/{folder.name}.po"] = template
+    template = Catalog(project=PROJECT)
+    for key, english in CATALOGUE.items():
+        template.add(english, context=key, locations=[("autograder/messages.py", None)],
+                     flags=["python-brace-format"] if _placeholders(english) else [])
+    found["autograder/locale/{lang}/LC_MESSAGES/messages.po"] = template
+    template = Catalog(project=PROJECT)
+    for text in check_texts(course_root):
+        template.add(text, locations=[("solutions", None)])
+    found["autograder/locale/{lang}/LC_MESSAGES/checks.po"] = template
+    return found
+
+
+# ---------------------------------------------------------------- reading and writing catalogues
+
+def read_catalogue(path, language):
+    from babel.messages.pofile import read_po
+
+    with Path(path).open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def write_catalogue(catalogue, path):
+    """Write a PO file (no line numbers: an edit elsewhere must not touch every entry); only if it changes."""
+    from babel.messages.pofile import write_po
+
+    for message in catalogue:
+        # Babel guesses printf-style formats from a "%" ("95% of"); the course's texts are never
+        # %-formatted (messages.po's templates are str.format ones: python-brace-format)
+        message.flags.discard("python-format")
+    buffer = io.BytesIO()
+    write_po(buffer, catalogue, width=100, include_lineno=False, include_previous=True, ignore_obsolete=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != buffer.getvalue():
+        path.write_bytes(buffer.getvalue())
+    return path
+
+
+@dataclass
+class CatalogueStats:
+    path: Path
+    translated: int
+    fuzzy: int
+    untranslated: int
+
+    def __str__(self):
+        return (f"{self.path}: {self.translated} translated, {self.fuzzy} fuzzy, "
+                f"{self.untranslated} untranslated")
+
+
+def stats(path, language):
+    """How complete a catalogue is."""
+    entries = [m for m in read_catalogue(path, language) if m.id]
+    fuzzy = sum(1 for m in entries if m.fuzzy)
+    untranslated = sum(1 for m in entries if not m.string)
+    return CatalogueStats(Path(path), len(entries) - fuzzy - untranslated, fuzzy, untranslated)
+
+
+def update_catalogues(course_root=".", languages=TRANSLATED_LANGUAGES):
+    """Extract the English of every chapter, message and check sentence and merge it into each
+    language's catalogues: new English is added untranslated, changed English becomes fuzzy
+    (its old English kept as ``#| msgid``), removed English is dropped. Returns the CatalogueStats."""
+    from babel.messages.catalog import Catalog
+
+    course_root = Path(course_root)
+    written = []
+    for language in languages:
+        for relative, template in templates(course_root).items():
+            path = course_root / relative.format(lang=language)
+            if path.exists():
+                catalogue = read_catalogue(path, language)
+            else:
+                catalogue = Catalog(locale=language, project=PROJECT, fuzzy=False)
+            catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,
+                             update_creation_date=False)
+            catalogue.fuzzy = False
+            write_catalogue(catalogue, path)
+            written.append(stats(path, language))
+    return written
+
+
+def read_glossary(course_root, language):
+    """``[(english term, translated term)]`` of a language's glossary (CSV with a header row)."""
+    with glossary_path(course_root, language).open(encoding="utf-8", newline="") as handle:
+        return [(row["english"].strip(), row["translation"].strip()) for row in csv.DictReader(handle)]
+
+
+# ---------------------------------------------------------------- editions
+
+def _translations(path, language):
+    if not path.exists():
+        return {}
+    return {m.id: m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
+
+
+def translated_notebook(english, course_root, chapter, language):
+    """The ``language`` edition of a chapter's English learner notebook, and the English blocks it lacks.
+
+    Only markdown changes (and the notebook's ``lang`` metadata): every code cell, with its
+    nbgrader metadata and outputs, is the English edition's own.
+    """
+    import copy
+
+    from .messages import message
+
+    chapter_entries = _translations(chapter_catalogue_path(course_root, chapter, language), language)
+    shared = {}
+    with i18n.speaking(language):
+        translated = {key: message(key) for key in ("progress_title", "progress_text")}
+    for key, text in translated.items():
+        with i18n.speaking(i18n.SOURCE_LANGUAGE):
+            english_text = message(key)
+        shared[english_text] = text
+        shared[f"## {english_text}"] = f"## {text}"
+    nb = normalise(copy.deepcopy(english))
+    missing = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source, lacking = translate_markdown(
+                cell.source, lambda text: chapter_entries.get(text) or shared.get(text))
+            missing.extend(lacking)
+    nb.metadata[i18n.METADATA_KEY] = language
+    return nb, missing
+
+
+def release_editions(course_root=".", *, only=None, languages=TRANSLATED_LANGUAGES):
+    """Write ``notebooks/<lang>/NN_topic/`` from the English ``notebooks/NN_topic/`` for every
+    translated language; return the folders written. Blocks without a translation stay English
+    and are reported on stderr (``make test`` fails on them)."""
+    import shutil
+    import sys
+
+    from .authoring import read
+
+    course_root = Path(course_root).resolve()
+    written = []
+    for language in languages:
+        for folder in chapters(edition_root(course_root, i18n.SOURCE_LANGUAGE)):
+            if only and folder.name not in only:
+                continue
+            target = edition_root(course_root, language) / folder.name
+            target.mkdir(parents=True, exist_ok=True)
+            for path in folder.iterdir():
+                if path.is_file() and path.suffix != ".ipynb":
+                    shutil.copy2(path, target / path.name)
+            english = chapter_notebook(folder)
+            nb, missing = translated_notebook(read(english), course_root, folder.name, language)
+            write_notebook(nb, target / english.name)
+            if missing:
+                print(f"{target / english.name}: {len(missing)} block(s) not translated yet (left in English): "
+                      f"run `make translations` and translate them", file=sys.stderr)
+            written.append(target)
+    return written
