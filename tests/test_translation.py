@@ -247,3 +247,32 @@ def test_progress_cell_of_the_translated_edition_is_translated():
     with i18n.speaking("zh"):
         title = message("progress_title")
     assert any(f"## {title}" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+# ---------------------------------------------------------------- make lab for each edition
+
+
+def _lab_settings(*args):
+    """The root folder `make lab` would open and the LANG its recipe runs with, given make ``args``."""
+    import os
+
+    rule = 'probe:\n\t@printf "%s\\n" $(LAB_FLAGS) | sed -n "s/^--ServerApp.root_dir=//p"; printf "%s\\n" "$$LANG"\n'
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "EDITION"))}
+    env["LANG"] = "en_US.UTF-8"
+    done = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "probe", *args],
+                          input=rule, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_make_lab_opens_the_edition_asked_for_and_keeps_a_valid_locale():
+    assert _lab_settings() == ["notebooks", "en_US.UTF-8"]
+    assert _lab_settings("EDITION=zh") == ["notebooks/zh", "en_US.UTF-8"]
+    assert _lab_settings("LANG=zh") == ["notebooks/zh", "C.UTF-8"]      # "zh" is no locale
+    assert _lab_settings("LANG=de_DE.UTF-8") == ["notebooks", "de_DE.UTF-8"]
+    assert (REPO / _lab_settings("EDITION=zh")[0] / CHAPTERS[0]).is_dir()
+
+
+def test_make_lab_refuses_an_edition_the_course_does_not_have():
+    done = subprocess.run(["make", "-n", "lab", "EDITION=fr"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "EDITION=fr is not an edition" in done.stderr
