@@ -29,6 +29,9 @@ from .notebooks import chapter_notebook, chapters, normalise, read_script, write
 
 TRANSLATED_LANGUAGES = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE_LANGUAGE)
 PROJECT = "pytorch-intro"
+HEADER_COMMENT = ("# {path}: the {language} translation of the PyTorch course (pytorch-intro).\n"
+                  "# msgid is the English source; `make translations` rewrites this file after an\n"
+                  "# English edit. Distributed under the same license as the course.\n#")
 NOT_PROSE = {"fence", "code_block", "hr", "math_block", "math_block_label"}
 CHECK_TEXT_ARGS = ("problem", "hint", "summary")
 _HAS_WORDS = re.compile(r"[A-Za-z]{2}")
@@ -129,15 +132,17 @@ def _is_check_cell(cell):
 
 
 def check_texts(course_root):
-    """The sentences the chapters' check cells pass to the checks (``problem=``, ``hint=``, ``summary=``,
-    ``check_that``'s third argument), each once; f-strings are left out (they have no fixed English)."""
-    texts = []
+    """``{sentence: script}`` for the sentences the chapters' check cells pass to the checks (``problem=``,
+    ``hint=``, ``summary=``, ``check_that``'s third argument), in order; f-strings are left out (they
+    have no fixed English)."""
+    texts = {}
 
     def add(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in texts:
-            texts.append(node.value)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts.setdefault(node.value, script)
 
     for folder in chapters(Path(course_root) / "solutions"):
+        script = f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py"
         for cell in read_script(chapter_notebook(folder).with_suffix(".py")).cells:
             if not _is_check_cell(cell):
                 continue
@@ -177,8 +182,8 @@ def templates(course_root):
                      flags=["python-brace-format"] if _placeholders(english) else [])
     found["autograder/locale/{lang}/LC_MESSAGES/messages.po"] = template
     template = Catalog(project=PROJECT)
-    for text in check_texts(course_root):
-        template.add(text, locations=[("solutions", None)])
+    for text, script in check_texts(course_root).items():
+        template.add(text, locations=[(script, None)])
     found["autograder/locale/{lang}/LC_MESSAGES/checks.po"] = template
     return found
 
@@ -247,6 +252,9 @@ def update_catalogues(course_root=".", languages=TRANSLATED_LANGUAGES):
             catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,
                              update_creation_date=False)
             catalogue.fuzzy = False
+            catalogue.header_comment = HEADER_COMMENT.format(language=language, path=relative.format(lang=language))
+            catalogue.version, catalogue.msgid_bugs_address = "1", ""
+            catalogue.last_translator = catalogue.language_team = f"the course's translators ({language})"
             write_catalogue(catalogue, path)
             written.append(stats(path, language))
     return written
