@@ -131,29 +131,46 @@ def _is_check_cell(cell):
     return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
 
-def check_texts(course_root):
-    """``{sentence: script}`` for the sentences the chapters' check cells pass to the checks (``problem=``,
-    ``hint=``, ``summary=``, ``check_that``'s third argument), in order; f-strings are left out (they
-    have no fixed English)."""
-    texts = {}
+def _sentences(source):
+    """The string constants a piece of Python passes as ``problem=``, ``hint=`` or ``summary=``
+    (directly, or through a module-level constant) or as ``check_that``'s third argument."""
+    tree = ast.parse(source)
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    found = []
 
     def add(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            texts.setdefault(node.value, script)
+        value = constants.get(node.id) if isinstance(node, ast.Name) else getattr(node, "value", None)
+        if isinstance(node, (ast.Name, ast.Constant)) and isinstance(value, str) and value not in found:
+            found.append(value)
 
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg in CHECK_TEXT_ARGS:
+                    add(keyword.value)
+            if getattr(node.func, "id", None) == "check_that" and len(node.args) > 2:
+                add(node.args[2])
+    return found
+
+
+def check_texts(course_root):
+    """``{sentence: where}`` for the sentences the checks show besides ``messages.py``'s: those the
+    chapters' check cells pass to them and those the library's ready-made cases pass (``problem=``,
+    ``hint=``, ``summary=``, ``check_that``'s third argument). f-strings are left out: they have no
+    fixed English."""
+    texts = {}
     for folder in chapters(Path(course_root) / "solutions"):
         script = f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py"
         for cell in read_script(chapter_notebook(folder).with_suffix(".py")).cells:
-            if not _is_check_cell(cell):
-                continue
-            for node in ast.walk(ast.parse(cell.source)):
-                if not isinstance(node, ast.Call):
-                    continue
-                for keyword in node.keywords:
-                    if keyword.arg in CHECK_TEXT_ARGS:
-                        add(keyword.value)
-                if getattr(node.func, "id", None) == "check_that" and len(node.args) > 2:
-                    add(node.args[2])
+            if _is_check_cell(cell):
+                for text in _sentences(cell.source):
+                    texts.setdefault(text, script)
+    package = Path(__file__).resolve().parent
+    for module in sorted(package.glob("*.py")):
+        for text in _sentences(module.read_text(encoding="utf-8")):
+            texts.setdefault(text, f"autograder/{module.name}")
     return texts
 
 

@@ -276,3 +276,12 @@ def test_make_lab_opens_the_edition_asked_for_and_keeps_a_valid_locale():
 def test_make_lab_refuses_an_edition_the_course_does_not_have():
     done = subprocess.run(["make", "-n", "lab", "EDITION=fr"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "EDITION=fr is not an edition" in done.stderr
+
+
+def test_check_sentences_are_extracted_from_check_cells_and_library_cases():
+    from autograder.translation import _sentences
+
+    source = ('HINT = "clear old gradients first."\n'
+              'cases = [Case((m,), 1.0, problem="does not train.", hint=HINT)]\n'
+              'check_that("f", lambda f: True, "must return a float.", summary=f"{n} calls")\n')
+    assert sorted(_sentences(source)) == ["clear old gradients first.", "does not train.", "must return a float."]
