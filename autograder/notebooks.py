@@ -29,11 +29,8 @@ def chapter_notebook(folder):
 
 def normalise(nb):
     """Strip machine-dependent metadata in place and return ``nb``."""
-    language = nb.metadata.get("lang")   # a translated edition's language (autograder.i18n)
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
                                       "language_info": {"name": "python"}})
-    if language:
-        nb.metadata["lang"] = language
     nb.nbformat, nb.nbformat_minor = 4, 5
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:03d}"
@@ -52,7 +49,11 @@ def read_script(path):
 
 def write_notebook(nb, path):
     """Write ``nb`` normalised, with a trailing newline, only if the bytes change."""
-    text = nbformat.writes(normalise(nb)) + "\n"
+    language = nb.metadata.get("lang")   # a translated edition's language (autograder.i18n) is kept
+    nb = normalise(nb)
+    if language:
+        nb.metadata["lang"] = language
+    text = nbformat.writes(nb) + "\n"
     path = Path(path)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
