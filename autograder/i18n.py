@@ -19,6 +19,7 @@ import contextvars
 import functools
 import json
 import os
+import re
 from pathlib import Path
 
 SOURCE_LANGUAGE = "en"
@@ -92,7 +93,45 @@ def translate_message(key, english):
 
 
 def translate_check_text(text):
-    """A chapter's check sentence (``problem=``, ``hint=``, ``summary=``) in the current language."""
+    """A chapter's check sentence (``problem=``, ``hint=``, ``summary=``) in the current language.
+
+    A sentence written as an f-string is an entry with its fields (``after {call + 1} call(s)``): the
+    text matches it with any values in the fields, and the translation gets the same values."""
     if not isinstance(text, str) or not text:
         return text
-    return translations(current_language(), "checks").get((None, text), text)
+    language = current_language()
+    found = translations(language, "checks").get((None, text))
+    if found is not None:
+        return found
+    for pattern, fields, translation in _patterns(language):
+        match = pattern.fullmatch(text)
+        if match:
+            values = {field: match.group(f"f{index}") for index, field in enumerate(fields)}
+            return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), translation)
+    return text
+
+
+_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns(language):
+    """``[(regex, fields, translation)]`` for the entries of ``checks.po`` that have fields."""
+    found = []
+    for (_, english), translation in translations(language, "checks").items():
+        fields = _FIELD.findall(english)
+        if not fields:
+            continue
+        regex, position, named = "", 0, {}
+        for match in _FIELD.finditer(english):
+            regex += re.escape(english[position:match.start()])
+            field = match.group(1)
+            if field in named:   # the same expression twice holds the same value
+                regex += f"(?P=f{named[field]})"
+            else:
+                named[field] = len(named)
+                regex += f"(?P<f{named[field]}>.+?)"
+            position = match.end()
+        regex += re.escape(english[position:])
+        found.append((re.compile(regex, re.S), list(named), translation))
+    return found

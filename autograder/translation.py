@@ -131,6 +131,20 @@ def _is_check_cell(cell):
     return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
 
+def _pattern(node):
+    """An f-string as a catalogue entry: its text with each ``{expression}`` kept (see
+    ``i18n.translate_check_text``); None where a literal part holds a brace or a format spec."""
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and "{" not in value.value and "}" not in value.value:
+            parts.append(value.value)
+        elif isinstance(value, ast.FormattedValue) and value.format_spec is None and value.conversion == -1:
+            parts.append("{" + ast.unparse(value.value) + "}")
+        else:
+            return None
+    return "".join(parts)
+
+
 def _sentences(source):
     """The string constants a piece of Python passes as ``problem=``, ``hint=`` or ``summary=``
     (directly, or through a module-level constant) or as ``check_that``'s third argument."""
@@ -142,7 +156,11 @@ def _sentences(source):
 
     def add(node):
         value = constants.get(node.id) if isinstance(node, ast.Name) else getattr(node, "value", None)
-        if isinstance(node, (ast.Name, ast.Constant)) and isinstance(value, str) and value not in found:
+        if isinstance(node, ast.JoinedStr):
+            value = _pattern(node)
+        elif not isinstance(node, (ast.Name, ast.Constant)):
+            value = None
+        if isinstance(value, str) and value not in found:
             found.append(value)
 
     for node in ast.walk(tree):
@@ -158,8 +176,8 @@ def _sentences(source):
 def check_texts(course_root):
     """``{sentence: where}`` for the sentences the checks show besides ``messages.py``'s: those the
     chapters' check cells pass to them and those the library's ready-made cases pass (``problem=``,
-    ``hint=``, ``summary=``, ``check_that``'s third argument). f-strings are left out: they have no
-    fixed English."""
+    ``hint=``, ``summary=``, ``check_that``'s third argument). An f-string is one entry with its
+    ``{expression}`` fields kept, translated with the same fields."""
     texts = {}
     for folder in chapters(Path(course_root) / "solutions"):
         script = f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py"

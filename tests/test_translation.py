@@ -284,4 +284,14 @@ def test_check_sentences_are_extracted_from_check_cells_and_library_cases():
     source = ('HINT = "clear old gradients first."\n'
               'cases = [Case((m,), 1.0, problem="does not train.", hint=HINT)]\n'
               'check_that("f", lambda f: True, "must return a float.", summary=f"{n} calls")\n')
-    assert sorted(_sentences(source)) == ["clear old gradients first.", "does not train.", "must return a float."]
+    assert sorted(_sentences(source)) == ["clear old gradients first.", "does not train.", "must return a float.",
+                                          "{n} calls"]
+
+
+def test_a_check_sentence_written_as_an_f_string_is_translated_with_its_values():
+    english = "after {} call(s) of train_step its weights differ from {} correct SGD step(s)."
+    with i18n.speaking("zh"):
+        shown = i18n.translate_check_text(english.format(2, 2))
+        mismatched = i18n.translate_check_text(english.format(2, 3))   # {call + 1} twice: one value
+    assert "train_step" in shown and "2" in shown and "call(s)" not in shown, shown
+    assert mismatched == english.format(2, 3)
