@@ -19,7 +19,7 @@ def _outputs(args):
 
 
 def _translations(args):
-    from .translation import update_catalogues
+    from .catalogues import update_catalogues
 
     for stats in update_catalogues("."):
         print(stats)

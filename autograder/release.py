@@ -100,7 +100,7 @@ def release(course_root=".", *, only=None):
 
 def release_all(course_root=".", *, only=None):
     """Both editions: ``notebooks/`` (English), then each translated edition built from it."""
-    from .translation import release_editions
+    from .editions import release_editions
 
     written = release(course_root, only=only)
     return written + release_editions(course_root, only=only)

@@ -8,7 +8,7 @@ from autograder import i18n
 from autograder.grading.pipeline import grade
 from autograder.messages import message
 from autograder.notebooks import chapter_notebook
-from autograder.translation import edition_root
+from autograder.editions import edition_root
 from nbgrader.utils import determine_grade
 
 from chapters import REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, wrong_answers

@@ -13,9 +13,10 @@ import pytest
 from autograder import i18n
 from autograder.messages import CATALOGUE, message
 from autograder.notebooks import chapter_notebook
-from autograder.translation import (TRANSLATED_LANGUAGES, blocks, chapter_catalogue_path, edition_root,
-                                    read_catalogue, read_glossary, stats, templates, translate_markdown,
-                                    translated_notebook, update_catalogues)
+from autograder.catalogues import (TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue, read_glossary, stats,
+                                   templates, update_catalogues)
+from autograder.editions import edition_root, translated_notebook
+from autograder.markdown_blocks import blocks, parser, translate_markdown
 from chapters import CHAPTERS, REPO, read, release_path
 
 LANGUAGES = TRANSLATED_LANGUAGES
@@ -103,8 +104,6 @@ def test_terms_follow_the_glossary(language):
 
 def _markup(markdown):
     """What translation must keep: code spans, inline and display math, link targets, code blocks."""
-    from autograder.translation import _parser
-
     kept = Counter()
 
     def walk(tokens):
@@ -117,7 +116,7 @@ def _markup(markdown):
                 kept[("image", token.attrGet("src"))] += 1
             walk(token.children or [])
 
-    walk(_parser().parse(markdown))
+    walk(parser().parse(markdown))
     return kept
 
 
@@ -279,7 +278,7 @@ def test_make_lab_refuses_an_edition_the_course_does_not_have():
 
 
 def test_check_sentences_are_extracted_from_check_cells_and_library_cases():
-    from autograder.translation import _sentences
+    from autograder.catalogues import _sentences
 
     source = ('HINT = "clear old gradients first."\n'
               'cases = [Case((m,), 1.0, problem="does not train.", hint=HINT)]\n'

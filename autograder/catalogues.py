@@ -1,40 +1,33 @@
-"""Translated editions: gettext catalogues over the English sources, and the notebooks built from them.
+"""The gettext PO catalogues of the translated editions: what they hold, and keeping them up to date.
 
-The English percent scripts in ``solutions/`` are the only source. Their prose
-is cut into markdown blocks (paragraphs, headings, lists, tables: one block is
-one catalogue entry, so an edit to one paragraph touches one entry); code
-blocks and display math are not prose and are never extracted.
+- ``solutions/locale/<lang>/LC_MESSAGES/NN_topic.po``: a chapter's prose, one entry per
+  markdown block (:mod:`autograder.markdown_blocks`);
+- ``autograder/locale/<lang>/LC_MESSAGES/messages.po``: every message of
+  :mod:`autograder.messages` (``msgctxt`` its key);
+- ``autograder/locale/<lang>/LC_MESSAGES/checks.po``: the sentences check cells and the
+  library's ready-made cases pass to the checks.
 
-- ``solutions/locale/<lang>/LC_MESSAGES/NN_topic.po``: one chapter's prose;
-- ``autograder/locale/<lang>/LC_MESSAGES/messages.po`` and ``checks.po``: the
-  checks' messages and the sentences check cells pass to them (see :mod:`autograder.i18n`).
-
-:func:`update_catalogues` extracts the English of all three and merges it into
-each catalogue with Babel, which marks an entry whose English changed *fuzzy*
-(and keeps its previous English beside it for the translator). The translated
-edition of a chapter is its English learner notebook with each markdown block
-replaced by its translation: code cells, grade ids, points and outputs are the
-English edition's own.
+:func:`update_catalogues` (``make translations``) extracts the English of all three and
+merges it into each catalogue with Babel, which marks an entry whose English changed
+*fuzzy* and writes its previous English beside it for the translator.
 """
 
 import ast
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import i18n
-from .notebooks import chapter_notebook, chapters, normalise, read_script, write_notebook
+from .markdown_blocks import prose_blocks
+from .notebooks import chapter_notebook, chapters, read_script
 
 TRANSLATED_LANGUAGES = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE_LANGUAGE)
 PROJECT = "pytorch-intro"
 HEADER_COMMENT = ("# {path}: the {language} translation of the PyTorch course (pytorch-intro).\n"
                   "# msgid is the English source; `make translations` rewrites this file after an\n"
                   "# English edit. Distributed under the same license as the course.\n#")
-NOT_PROSE = {"fence", "code_block", "hr", "math_block", "math_block_label"}
 CHECK_TEXT_ARGS = ("problem", "hint", "summary")
-_HAS_WORDS = re.compile(r"[A-Za-z]{2}")
 
 
 def locale_root(course_root, language):
@@ -49,72 +42,6 @@ def chapter_catalogue_path(course_root, chapter, language):
 def glossary_path(course_root, language):
     return locale_root(course_root, language) / "glossary.csv"
 
-
-def edition_root(course_root, language):
-    """The learner notebooks of an edition: ``notebooks/`` (English) or ``notebooks/<lang>/``."""
-    root = Path(course_root) / "notebooks"
-    return root if language == i18n.SOURCE_LANGUAGE else root / language
-
-
-# ---------------------------------------------------------------- markdown blocks
-
-def _parser():
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
-
-    return MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
-
-
-def blocks(markdown):
-    """``markdown`` cut into ``[(text, is_prose)]`` whose texts join back into it exactly.
-
-    Each top-level block (paragraph, heading, list, table, code, math) is one
-    piece, without its trailing newlines; what lies between blocks is a piece
-    that is not prose.
-    """
-    lines = markdown.splitlines(keepends=True)
-    pieces, position = [], 0
-
-    def gap(text):
-        if text:
-            pieces.append((text, False))
-
-    for token in _parser().parse(markdown):
-        if token.level != 0 or token.map is None or token.nesting < 0 or token.map[0] < position:
-            continue
-        start, end = token.map
-        gap("".join(lines[position:start]))
-        text = "".join(lines[start:end])
-        body = text.rstrip("\n")
-        pieces.append((body, token.type not in NOT_PROSE and bool(_HAS_WORDS.search(body))))
-        gap(text[len(body):])
-        position = end
-    gap("".join(lines[position:]))
-    return pieces
-
-
-def prose_blocks(markdown):
-    """The English texts of ``markdown`` a translator translates, in order."""
-    return [text for text, prose in blocks(markdown) if prose]
-
-
-def translate_markdown(markdown, lookup):
-    """``markdown`` with every prose block replaced by ``lookup(text)`` (None keeps the English).
-
-    Returns ``(translated, missing)``: the new text and the English blocks with no translation.
-    """
-    out, missing = [], []
-    for text, prose in blocks(markdown):
-        if prose:
-            translated = lookup(text)
-            if translated is None:
-                missing.append(text)
-            text = translated or text
-        out.append(text)
-    return "".join(out), missing
-
-
-# ---------------------------------------------------------------- what a translator translates
 
 def chapter_texts(course_root, chapter):
     """The English prose blocks of a chapter's source script, in order, each once."""
@@ -223,8 +150,6 @@ def templates(course_root):
     return found
 
 
-# ---------------------------------------------------------------- reading and writing catalogues
-
 def read_catalogue(path, language):
     from babel.messages.pofile import read_po
 
@@ -299,71 +224,3 @@ def read_glossary(course_root, language):
     """``[(english term, translated term)]`` of a language's glossary (CSV with a header row)."""
     with glossary_path(course_root, language).open(encoding="utf-8", newline="") as handle:
         return [(row["english"].strip(), row["translation"].strip()) for row in csv.DictReader(handle)]
-
-
-# ---------------------------------------------------------------- editions
-
-def _translations(path, language):
-    if not path.exists():
-        return {}
-    return {m.id: m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
-
-
-def translated_notebook(english, course_root, chapter, language):
-    """The ``language`` edition of a chapter's English learner notebook, and the English blocks it lacks.
-
-    Only markdown changes (and the notebook's ``lang`` metadata): every code cell, with its
-    nbgrader metadata and outputs, is the English edition's own.
-    """
-    import copy
-
-    from .messages import message
-
-    chapter_entries = _translations(chapter_catalogue_path(course_root, chapter, language), language)
-    shared = {}
-    with i18n.speaking(language):
-        translated = {key: message(key) for key in ("progress_title", "progress_text")}
-    for key, text in translated.items():
-        with i18n.speaking(i18n.SOURCE_LANGUAGE):
-            english_text = message(key)
-        shared[english_text] = text
-        shared[f"## {english_text}"] = f"## {text}"
-    nb = normalise(copy.deepcopy(english))
-    missing = []
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source, lacking = translate_markdown(
-                cell.source, lambda text: chapter_entries.get(text) or shared.get(text))
-            missing.extend(lacking)
-    nb.metadata[i18n.METADATA_KEY] = language
-    return nb, missing
-
-
-def release_editions(course_root=".", *, only=None, languages=TRANSLATED_LANGUAGES):
-    """Write ``notebooks/<lang>/NN_topic/`` from the English ``notebooks/NN_topic/`` for every
-    translated language; return the folders written. Blocks without a translation stay English
-    and are reported on stderr (``make test`` fails on them)."""
-    import shutil
-    import sys
-
-    from .authoring import read
-
-    course_root = Path(course_root).resolve()
-    written = []
-    for language in languages:
-        for folder in chapters(edition_root(course_root, i18n.SOURCE_LANGUAGE)):
-            if only and folder.name not in only:
-                continue
-            target = edition_root(course_root, language) / folder.name
-            target.mkdir(parents=True, exist_ok=True)
-            for path in folder.iterdir():
-                if path.is_file() and path.suffix != ".ipynb":
-                    shutil.copy2(path, target / path.name)
-            english = chapter_notebook(folder)
-            nb, missing = translated_notebook(read(english), course_root, folder.name, language)
-            write_notebook(nb, target / english.name)
-            if missing:
-                print(f"{target / english.name}: {len(missing)} block(s) not translated yet (left in English): "
-                      f"run `make translations` and translate them", file=sys.stderr)
-            written.append(target)
-    return written
