@@ -46,7 +46,8 @@ SUBMISSIONS ?= submitted
 GRADE_FLAGS := $(if $(INSECURE),--insecure)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup lab lab-zh test test-fast test-cuda test-unprivileged release translations outputs sync grade grade-demo bench mutants lock clean
+.PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo bench mutants lock clean
+.PHONY: lab-zh translations
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'

@@ -316,7 +316,8 @@ def _prepare(sub, chapter):
 def _finish_guarded(job, outcome, ref, **kwargs):
     """``_finish``, with whatever goes wrong in it becoming this submission's ``crashed`` row."""
     try:
-        return _finish(job, outcome, ref, **kwargs)
+        with speaking(job.language):   # verdicts and feedback in the submission's edition's language
+            return _finish(job, outcome, ref, **kwargs)
     except Exception as error:
         return Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                    [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
@@ -351,13 +352,8 @@ def _finish_reference(job, outcome, cache_dir):
         job.done.set()
 
 
-def _finish(job, outcome, ref, **kwargs):
-    """Judge and score one executed submission (grading process only), in its edition's language."""
-    with speaking(job.language):
-        return _judge_and_score(job, outcome, ref, **kwargs)
-
-
-def _judge_and_score(job, outcome, ref, *, db_url, out_dir, renderer):
+def _finish(job, outcome, ref, *, db_url, out_dir, renderer):
+    """Judge and score one executed submission (grading process only)."""
     chapter, learner = job.chapter, job.submission.learner
     reasons = list(job.notes)
     if isinstance(outcome, Exception):
