@@ -20,8 +20,24 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The course's models are tiny: one thread each is faster than two threads fighting over 2 cores
 # (chapter 04 under parallel tests: 14 s with 1 thread, 54 s with 2). Override: make OMP_NUM_THREADS=2 ...
 export OMP_NUM_THREADS ?= 1
+# The course's editions: English in notebooks/, each translation in notebooks/<code>/ (README: "Editions").
+# `make lab EDITION=zh` (or `make lab-zh`) opens the Chinese notebooks. `make lab LANG=zh` works too:
+# LANG is also the locale every program reads, and "zh" is no locale, so a LANG given on the command
+# line that names an edition picks the edition and the recipes get a valid UTF-8 locale instead.
+EDITIONS := zh
+ifeq ($(origin LANG),command line)
+ifneq ($(filter $(LANG),$(EDITIONS)),)
+EDITION := $(LANG)
+override LANG := C.UTF-8
+endif
+endif
+EDITION ?= en
+ifeq ($(filter $(EDITION),en $(EDITIONS)),)
+$(error EDITION=$(EDITION) is not an edition of this course: use one of en $(EDITIONS))
+endif
+LAB_ROOT := notebooks$(if $(filter-out en,$(EDITION)),/$(EDITION))
 # Lab must not start a news or update check (no internet for many learners, and noisy).
-LAB_FLAGS := --ServerApp.root_dir=notebooks --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+LAB_FLAGS := --ServerApp.root_dir=$(LAB_ROOT) --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 ifeq ($(shell id -u),0)
 LAB_FLAGS += --allow-root
 endif
@@ -36,6 +52,7 @@ GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --lat
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo formgrader bench mutants lock clean
+.PHONY: lab-zh translations
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -58,14 +75,21 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder
 	$(BIN)/python -m autograder.lab_settings $(VENV)
 	touch $@
 
-lab: setup ## open JupyterLab on the learner notebooks
+lab: setup ## open JupyterLab on the learner notebooks (EDITION=zh: the Chinese edition)
 	$(BIN)/jupyter lab $(LAB_FLAGS)
+
+lab-zh: ## open JupyterLab on the Chinese edition (notebooks/zh/), the same as make lab EDITION=zh
+	$(MAKE) lab EDITION=zh
 
 NBVAL = $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
 
 test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading, browser, mutants, unprivileged grading
 	$(BIN)/python -m autograder.browser_setup
+	@# the translation tests validate the PO catalogues with gettext's msgfmt (skipped without it)
+	@command -v msgfmt >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
+	  || echo "make test: gettext's msgfmt is missing (apt-get install gettext); its catalogue check is skipped" >&2
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(NBVAL)
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
@@ -81,8 +105,11 @@ test-unprivileged: setup ## grading, sandbox and red-team suites as an unprivile
 test-fast: setup ## unit tests only (seconds)
 	$(BIN)/python -m pytest -m "not slow and not e2e" tests
 
-release: setup ## regenerate notebooks/ from solutions/ (never touches a gradebook)
+release: setup ## regenerate notebooks/ and each translated edition notebooks/<lang>/ (never touches a gradebook)
 	$(BIN)/course release
+
+translations: setup ## after an English edit: extract it into every PO catalogue (changed text turns fuzzy)
+	$(BIN)/course translations
 
 outputs: setup ## re-execute the solution notebooks from their .py scripts, storing fresh outputs
 	$(BIN)/course outputs

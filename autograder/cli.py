@@ -5,9 +5,9 @@ import sys
 
 
 def _release(args):
-    from .release import release
+    from .release import release_all
 
-    for folder in release(".", only=args.chapters or None):
+    for folder in release_all(".", only=args.chapters or None):
         print(f"released {folder}")
 
 
@@ -16,6 +16,13 @@ def _outputs(args):
 
     for notebook in build_all("solutions", only=args.chapters or None, run=not args.no_execute):
         print(f"{'built' if args.no_execute else 'executed'} {notebook}")
+
+
+def _translations(args):
+    from .catalogues import update_catalogues
+
+    for stats in update_catalogues("."):
+        print(stats)
 
 
 def _grade(args):
@@ -34,9 +41,12 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
+    p = sub.add_parser("release", help="regenerate notebooks/ (and notebooks/<lang>/) from solutions/")
     p.add_argument("chapters", nargs="*", help="chapter folders, e.g. 01_tensors (default: all)")
     p.set_defaults(func=_release)
+
+    p = sub.add_parser("translations", help="extract the English into every translation catalogue (PO)")
+    p.set_defaults(func=_translations)
 
     p = sub.add_parser("outputs", help="rebuild solution notebooks from their .py scripts")
     p.add_argument("chapters", nargs="*")

@@ -12,6 +12,7 @@ import math
 
 import torch
 
+from .i18n import translate_check_text as _text
 from .messages import message
 from .outcomes import Incorrect, NotAttempted
 
@@ -370,8 +371,8 @@ def _judge_after(spec, case, call, report):
         _require(states is not None and position < len(states), "after-call state missing")
         state = states[position]
         label = f"{spec['name']}'s argument #{position + 1}"
-        problem = case.get("problem") or message("after_state", call=call, arg=f"#{position + 1}")
-        hint = case.get("hint")
+        problem = _text(case.get("problem")) or message("after_state", call=call, arg=f"#{position + 1}")
+        hint = _text(case.get("hint"))
         if want.get("training") is not None:
             _require(isinstance(state, dict) and state.get("kind") == "module", "module state")
             if bool(state.get("training")) != want["training"]:
@@ -453,7 +454,7 @@ def judge_module(spec, evidence):
                            shape=spec["output_shape"], hidden=hidden)
     if spec.get("accuracy"):
         _judge_accuracy(spec, evidence.get("predictions"))
-    return _confirm(spec, spec.get("summary") or message("summary_module", count=count))
+    return _confirm(spec, _text(spec.get("summary")) or message("summary_module", count=count))
 
 
 def _judge_accuracy(spec, report):
@@ -472,8 +473,8 @@ def _judge_accuracy(spec, report):
         raise Incorrect(message("dtype_hidden", name=label, found=found.dtype))
     right = (found.values.argmax(1) == labels).float().mean().item()
     if right < want["min"]:
-        raise Incorrect(message("condition", name=name, problem=want["problem"] or message(
-            "accuracy", share=f"{want['min']:.0%}")), want.get("hint"))
+        raise Incorrect(message("condition", name=name, problem=_text(want["problem"]) or message(
+            "accuracy", share=f"{want['min']:.0%}")), _text(want.get("hint")))
 
 
 def judge_that(spec, evidence):
@@ -482,8 +483,9 @@ def judge_that(spec, evidence):
     if evidence.get("not_implemented"):
         raise NotAttempted(message("not_implemented", name=spec["name"]))
     if evidence.get("result") is not True:
-        raise Incorrect(message("condition", name=spec["name"], problem=spec["problem"]), spec.get("hint"))
-    return _confirm(spec, spec.get("summary") or message("summary_ok"))
+        raise Incorrect(message("condition", name=spec["name"], problem=_text(spec["problem"])),
+                        _text(spec.get("hint")))
+    return _confirm(spec, _text(spec.get("summary")) or message("summary_ok"))
 
 
 JUDGES = {"tensor": judge_tensor, "value": judge_value, "function": judge_function,

@@ -1,7 +1,9 @@
 """Every text a learner or instructor reads from a check, in one catalogue.
 
-A translated edition replaces this module's ``CATALOGUE`` (or calls
-:func:`use_catalogue`); the checks only ever refer to message keys.
+This is the English source. Translations are gettext PO catalogues
+(``autograder/locale/<lang>/LC_MESSAGES/messages.po``, see :mod:`autograder.i18n`),
+chosen by the notebook's language; :func:`use_catalogue` replaces the English
+texts themselves. The checks only ever refer to message keys.
 Templates use ``str.format`` fields; keys ending in ``_hidden`` are the
 variants used by hidden checks, which never reveal expected values.
 """
@@ -91,7 +93,9 @@ CATALOGUE = {
 
 def message(key, **fields):
     """Return the catalogue text for ``key`` filled with ``fields``."""
-    return CATALOGUE[key].format(**fields)
+    from .i18n import translate_message
+
+    return translate_message(key, CATALOGUE[key]).format(**fields)
 
 
 def use_catalogue(catalogue):

@@ -50,7 +50,11 @@ def read_script(path):
 
 def write_notebook(nb, path):
     """Write ``nb`` normalised, with a trailing newline, only if the bytes change."""
-    text = nbformat.writes(normalise(nb)) + "\n"
+    language = nb.metadata.get("lang")   # a translated edition's language (autograder.i18n) is kept
+    nb = normalise(nb)
+    if language:
+        nb.metadata["lang"] = language
+    text = nbformat.writes(nb) + "\n"
     path = Path(path)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)

@@ -111,3 +111,11 @@ def release(course_root=".", *, only=None):
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return written
+
+
+def release_all(course_root=".", *, only=None):
+    """Both editions: ``notebooks/`` (English), then each translated edition built from it."""
+    from .editions import release_editions
+
+    written = release(course_root, only=only)
+    return written + release_editions(course_root, only=only)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..i18n import SOURCE_LANGUAGE
 from ..notebooks import chapter_notebook, chapters
 
 
@@ -46,7 +47,21 @@ class Chapter:
     @cached_property
     def template(self):
         """The release with protected cells restored from the solution (hidden tests in)."""
-        release = nbformat.read(self.release_path, as_version=4)
+        return self._template(self.release_path)
+
+    def template_in(self, language):
+        """The template of the chapter's ``language`` edition (``notebooks/<lang>/``; same code
+        cells, grade ids and points, translated prose), or the English one where there is none."""
+        if language == SOURCE_LANGUAGE:
+            return self.template
+        cache = self.__dict__.setdefault("_edition_templates", {})
+        if language not in cache:
+            path = self.release_path.parent.parent / language / self.name / self.release_path.name
+            cache[language] = self._template(path) if path.exists() else self.template
+        return cache[language]
+
+    def _template(self, release_path):
+        release = nbformat.read(release_path, as_version=4)
         source = nbformat.read(self.source_path, as_version=4)
         by_id = {grade_id(c): c for c in source.cells if grade_id(c)}
         nb = copy.deepcopy(release)

@@ -43,6 +43,7 @@ from pathlib import Path
 import nbformat
 
 from ..checks import RECORD_ENV, SECRET_ENV
+from ..i18n import SOURCE_LANGUAGE, notebook_language, speaking
 from ..paths import tool_env
 from . import reference as references
 from . import sandbox, verdicts
@@ -98,6 +99,7 @@ class _Job:
     nb: object
     nonce: str
     notes: list
+    language: str = SOURCE_LANGUAGE   # the submission's edition: its feedback's language
 
 
 @dataclass
@@ -333,10 +335,11 @@ def _prepare(sub, chapter):
         if sub.refused:
             raise Unreadable(sub.refused)
         submitted = read_submission(sub.notebook, root=sub.root)
-        nb, notes = restore(submitted, chapter.template)
+        language = notebook_language(submitted)
+        nb, notes = restore(submitted, chapter.template_in(language))
         nonce = secrets.token_hex(16)
         nb = probe_notebook(nbformat.from_dict(nb), nonce)
-        return _Job(sub, chapter, nb, nonce, [*sub.notes, *notes])
+        return _Job(sub, chapter, nb, nonce, [*sub.notes, *notes], language)
     except Unreadable as error:
         reason = str(error)
     except (Exception, RecursionError) as error:   # malformed in a way validation did not catch
@@ -347,7 +350,8 @@ def _prepare(sub, chapter):
 def _finish_guarded(job, outcome, ref, **kwargs):
     """``_finish``, with whatever goes wrong in it becoming this submission's ``crashed`` row."""
     try:
-        return _finish(job, outcome, ref, **kwargs)
+        with speaking(job.language):   # verdicts and feedback in the submission's edition's language
+            return _finish(job, outcome, ref, **kwargs)
     except Exception as error:
         return Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                    [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
