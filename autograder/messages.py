@@ -14,6 +14,21 @@ CATALOGUE = {
     "label_incorrect": "Incorrect",
     "label_correct": "Correct",
     "label_hint": "Hint",
+    # the learner's feedback page: its header and each exercise's verdict (scores.Result.verdict)
+    "feedback_learner": "Learner",
+    "feedback_chapter": "Chapter",
+    "feedback_score": "Score",
+    "feedback_exercise": "Exercise",
+    "feedback_points": "Points",
+    "feedback_verdict": "Verdict",
+    "verdict_correct": "correct",
+    "verdict_incorrect": "incorrect",
+    "verdict_not_attempted": "not attempted",
+    "verdict_interrupted": "interrupted",
+    "verdict_not_run": "not run",
+    "verdict_no_evidence": "no evidence",
+    "verdict_overridden": "overridden",
+    "verdict_ungraded": "ungraded",
     # not attempted
     "not_defined": "{name} is not defined yet: write your answer in the cell above and run it.",
     "not_implemented": (

@@ -55,4 +55,10 @@ def test_one_chinese_and_one_english_submission_of_the_same_answers_grade_alike(
         feedback = (tmp_path / "out" / "feedback" / learner / CHAPTER /
                     release_path(CHAPTER).with_suffix(".html").name).read_text()
         assert incorrect in feedback
+        with i18n.speaking(language):   # the header and the table of exercises speak the edition's language
+            header = [message(f"feedback_{key}") for key in ("learner", "score", "exercise", "verdict")]
+            verdict_words = {message("verdict_correct"), message("verdict_incorrect")}
+        table = feedback[feedback.index('id="exercises"'):feedback.index("</table>")]
+        assert all(f">{word}<" in table or f"{word}:" in feedback for word in header), (learner, header)
+        assert all(f">{word}<" in table for word in verdict_words), (learner, verdict_words)
         assert ("第 1 章" in feedback) == (language == "zh"), f"{learner}'s feedback shows the other edition's prose"

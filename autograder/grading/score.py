@@ -23,7 +23,11 @@ import os
 import re
 from pathlib import Path
 
+from ..i18n import notebook_language
+from ..messages import message
 from .course import is_protected
+
+FEEDBACK_LABELS = ("learner", "chapter", "score", "exercise", "points", "verdict")   # message keys feedback_*
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -76,8 +80,9 @@ class Feedback:
                     return super().preprocess_cell(cell, resources, cell_index)
                 return cell, resources
 
+        edition = chapter.template_in(notebook_language(nb))   # titles in the submission's language
         with Gradebook(self.db_url) as gb:
-            found = results(gb, None, chapter, learner, nb=nb)
+            found = results(gb, None, chapter, learner, nb=nb, template=edition)
         nb = copy.deepcopy(nb)
         resources = {"nbgrader": {"db_url": self.db_url, "assignment": chapter.name,
                                   "notebook": chapter.topic, "student": learner}}
@@ -96,18 +101,21 @@ class Feedback:
                     labelled = output.evalue.split(":", 1)[0].replace(" ", "").lower() == output.ename.lower()
                     output.traceback = [output.evalue if labelled else f"{output.ename}: {output.evalue}"]
         resources["course"] = {
-            "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter), "late": late,
+            "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter, edition),
+            "late": late, "labels": {key: message(f"feedback_{key}") for key in FEEDBACK_LABELS},
             "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
             "exercises": [{"title": r.exercise.title, "anchor": r.exercise.grade_id, "verdict": r.verdict,
+                           "verdict_text": message("verdict_" + r.verdict.replace(" ", "_")),
                            "score": "-" if r.score is None else f"{r.score:g}", "points": f"{r.exercise.points:g}"}
                           for r in found]}
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return html
 
 
-def chapter_title(chapter):
-    """The chapter notebook's first heading ("Chapter 1 · Tensors"), else its name."""
-    for cell in chapter.template.cells:
+def chapter_title(chapter, template=None):
+    """The chapter notebook's first heading ("Chapter 1 · Tensors"), else its name; from ``template``
+    (an edition of the chapter) if given."""
+    for cell in (template or chapter.template).cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):

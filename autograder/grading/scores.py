@@ -48,10 +48,11 @@ def is_check(cell):
     return bool(meta.get("grade") and not meta.get("solution"))
 
 
-def exercises(chapter):
-    """The chapter's exercises, in notebook order, titled by the heading above each check cell."""
+def exercises(chapter, template=None):
+    """The chapter's exercises, in notebook order, titled by the heading above each check cell
+    (of ``template``, an edition of the chapter; the English one by default)."""
     found, title = [], ""
-    for cell in chapter.template.cells:
+    for cell in (template or chapter.template).cells:
         if cell.cell_type == "markdown":
             headings = _HEADING.findall(cell.source)
             title = headings[-1].replace("`", "").replace("**", "") if headings else title   # plain text
@@ -101,8 +102,9 @@ def feedback_path(out_dir, chapter, learner):
     return Path(out_dir) / "feedback" / learner / chapter.name / f"{chapter.topic}.html"
 
 
-def results(gb, out_dir, chapter, learner, nb=None):
-    """The learner's :class:`Result` per exercise (scores from gradebook ``gb``), or [] if never graded."""
+def results(gb, out_dir, chapter, learner, nb=None, template=None):
+    """The learner's :class:`Result` per exercise (scores from gradebook ``gb``), or [] if never graded;
+    titled from ``template`` (see :func:`exercises`)."""
     from nbgrader.api import MissingEntry
 
     try:
@@ -115,7 +117,7 @@ def results(gb, out_dir, chapter, learner, nb=None):
         nb = nbformat.read(path, as_version=4) if path.exists() else nbformat.v4.new_notebook()
     judged = cell_verdicts(nb)
     found = []
-    for exercise in exercises(chapter):
+    for exercise in exercises(chapter, template):
         grade = grades.get(exercise.grade_id)
         verdict, message = judged.get(exercise.grade_id, ("ungraded", ""))
         if grade is not None and grade.manual_score is not None:
