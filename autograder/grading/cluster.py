@@ -36,7 +36,6 @@ from . import sandbox
 from .execute import Outcome, execute, start_kernel, stop_kernel
 
 RESOURCE_PREFIX = "course-"
-CONNECT_TIMEOUT_S = 30
 
 
 class WorkerRefused(RuntimeError):
@@ -247,7 +246,7 @@ def connect(address, *, course_root, insecure, log=sys.stderr):
     from distributed import Client
 
     try:
-        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        client = Client(address, set_as_default=False)   # timeout: distributed.comm.timeouts.connect
     except (OSError, TimeoutError) as error:
         raise RuntimeError(f"cannot reach the Dask scheduler at {address}: {error}") from error
     wanted = fingerprint(course_root)
@@ -275,9 +274,11 @@ def _problems(wanted, report):
     return differences(wanted, report["fingerprint"]) or report["refusal"] or []
 
 
-def run_on_cluster(client, resources, first, then, on_done):
+def run_on_cluster(client, resources, first, then, on_done, task=None):
     """Run the tasks ``first`` (``[(item, payload)]``), then those ``then(item)`` returns.
 
+    Each payload runs as ``task(payload)`` on a worker with ``resources`` (``task``:
+    :func:`run_task` unless given).
     ``on_done(item, outcome_or_exception)`` is called in this process, once per item, as
     each finishes; ``then(item)`` is called right after, and returns further
     ``[(item, payload or exception)]`` (an exception is passed on to ``on_done`` as is).
@@ -292,7 +293,7 @@ def run_on_cluster(client, resources, first, then, on_done):
             if isinstance(payload, BaseException):
                 on_done(item, payload)
                 continue
-            future = client.submit(run_task, payload, resources=resources, pure=False, priority=priority)
+            future = client.submit(task or run_task, payload, resources=resources, pure=False, priority=priority)
             futures[future.key] = item
             done.add(future)
 
@@ -300,7 +301,8 @@ def run_on_cluster(client, resources, first, then, on_done):
     for future in done:
         item = futures.pop(future.key)
         try:
-            outcome = outcome_from(future.result())
+            result = future.result()
+            outcome = outcome_from(result) if task is None else result
         except Exception as error:
             outcome = _explained(error)
         finally:

@@ -132,6 +132,19 @@ def grading_secret(out_dir, secret=None):
     return path.read_text().strip()
 
 
+def gradebook_url(db_url, out_dir):
+    """nbgrader's ``db_url``: ``db_url`` given, else SQLite ``out_dir/gradebook.db``.
+
+    ``postgresql://`` is given psycopg 3 (the lock's driver) by name: SQLAlchemy 2.1 takes
+    it by default, but 2.0 (which Python 3.10 gets) would look for psycopg2.
+    """
+    if not db_url:
+        return f"sqlite:///{Path(out_dir) / 'gradebook.db'}"
+    if db_url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db_url.split("://", 1)[1]
+    return db_url
+
+
 def probe_notebook(nb, nonce):
     """``nb`` with every check cell replaced by one probe call (the learner kernel's version)."""
     for cell in nb.cells:
@@ -181,7 +194,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     limits = limits or sandbox.Limits()
     jobs = max(1, jobs or os.cpu_count() or 1)
     prewarm = jobs if prewarm is None else prewarm
-    db_url = db_url or f"sqlite:///{out_dir / 'gradebook.db'}"
+    db_url = gradebook_url(db_url, out_dir)
     os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs alembic from PATH for a new gradebook
 
     all_chapters = find_chapters(course_root)
@@ -194,6 +207,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     due_dates = parse_due(due, {c.name for c in all_chapters})
     if late_policy not in ("none", "zero"):
         raise ValueError(f"late policy {late_policy!r}: use none or zero")
+    connection = _connect_cluster(scheduler, course_root, insecure) if scheduler else None
     register(all_chapters, db_url)
     set_due_dates(db_url, due_dates)
     secret = grading_secret(out_dir, secret)
@@ -276,9 +290,9 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
-        if scheduler:
-            _run_on_cluster(scheduler, course_root=course_root, insecure=insecure, ref_jobs=ref_jobs,
-                            jobs_list=jobs_list, secret=secret, limits=limits, on_done=on_done)
+        if connection:
+            _run_on_cluster(connection, insecure=insecure, ref_jobs=ref_jobs, jobs_list=jobs_list, secret=secret,
+                            limits=limits, on_done=on_done)
         else:
             _run_to_completion(run_everything())
     finally:
@@ -396,7 +410,14 @@ async def _run_reference(kernel, job, *, secret, limits):
     return await execute(kernel, nb, limits=generous, setup=setup)
 
 
-def _run_on_cluster(scheduler, *, course_root, insecure, ref_jobs, jobs_list, secret, limits, on_done):
+def _connect_cluster(scheduler, course_root, insecure):
+    """``cluster.connect``, first thing: a scheduler that cannot be reached stops the run before any work."""
+    from . import cluster
+
+    return cluster.connect(scheduler, course_root=course_root, insecure=insecure)
+
+
+def _run_on_cluster(connection, *, insecure, ref_jobs, jobs_list, secret, limits, on_done):
     """Execute the reference runs, then each chapter's submissions, on a Dask cluster's workers.
 
     The same work as ``run_everything`` (a worker starts a sandboxed kernel and executes,
@@ -404,7 +425,7 @@ def _run_on_cluster(scheduler, *, course_root, insecure, ref_jobs, jobs_list, se
     """
     from . import cluster
 
-    client, resources, wanted = cluster.connect(scheduler, course_root=course_root, insecure=insecure)
+    client, resources, wanted = connection
     try:
         waiting = {}
         for job in jobs_list:
