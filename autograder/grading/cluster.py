@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import nbformat
@@ -36,6 +36,9 @@ from . import sandbox
 from .execute import Outcome, execute, start_kernel, stop_kernel
 
 RESOURCE_PREFIX = "course-"
+# A worker's warm kernel waits at most this long for a submission (then its jail ends it, and the
+# next submission starts a new one): it outlives a worker killed with SIGKILL by no more than this.
+WORKER_PREWARM_WAIT_S = 300.0
 
 
 class WorkerRefused(RuntimeError):
@@ -110,6 +113,11 @@ class CoursePlugin(WorkerPlugin):
             threads = worker.state.nthreads
             return worker.set_resources(**{RESOURCE_PREFIX + self.wanted["id"]: threads})
         return None
+
+    def teardown(self, worker):
+        """Stop this worker's warm kernels when it closes."""
+        if _loop is not None:
+            asyncio.run_coroutine_threadsafe(_drop_warm(), _loop).result(timeout=60)
 
 
 def _refusals(wanted, insecure):
@@ -200,7 +208,17 @@ async def _run_one(nb, *, limits, files, setup, before_cell, prewarm):
 
 
 def _start(limits):
+    limits = replace(limits, prewarm_wait_s=min(limits.prewarm_wait_s, WORKER_PREWARM_WAIT_S))
     return start_kernel(scratch_root=_scratch_root, data_dir=REPO_ROOT / "data", limits=limits)
+
+
+async def _drop_warm():
+    while _warm:
+        _, task = _warm.pop()
+        try:
+            await stop_kernel(await task)
+        except Exception:
+            pass
 
 
 async def _take_kernel(limits):
@@ -251,7 +269,10 @@ def connect(address, *, course_root, insecure, log=sys.stderr):
         raise RuntimeError(f"cannot reach the Dask scheduler at {address}: {error}") from error
     wanted = fingerprint(course_root)
     try:
-        client.register_plugin(CoursePlugin(wanted, insecure))
+        try:
+            client.register_plugin(CoursePlugin(wanted, insecure))
+        except Exception:   # a worker could not load it (another checkout): named with its refusal below
+            pass
         reports = client.run(worker_report, on_error="return")
         refused = {addr: _problems(wanted, report) for addr, report in reports.items()}
         for addr, problems in sorted(refused.items()):
