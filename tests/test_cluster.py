@@ -91,6 +91,7 @@ class Cluster:
         # a task lost with 2 workers is given up (the default, 3, would make the lethal test slower)
         self.env = dict(os.environ, OMP_NUM_THREADS="1", DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1")
         self.processes = []
+        self.kernels = set()   # kernel jails of workers this test killed: ended at close
         scheduler_file = folder / "scheduler.json"
         self._start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                     "--scheduler-file", str(scheduler_file))
@@ -123,6 +124,14 @@ class Cluster:
             assert time.monotonic() < end, f"the cluster did not get back to {n} workers"
             time.sleep(0.2)
 
+    def remember_kernels(self):
+        """Note the workers' kernel jails: a worker killed with SIGKILL cannot stop its warm kernel."""
+        import psutil
+
+        for pid in self.client.run(os.getpid).values():
+            self.kernels.update(p for p in psutil.Process(pid).children() if "unshare" in p.name() or
+                                "jail.py" in " ".join(p.cmdline()))
+
     def stop(self, process):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -136,6 +145,11 @@ class Cluster:
         self.client.close()
         for process in reversed(self.processes):
             self.stop(process)
+        for jail in self.kernels:
+            try:
+                jail.kill()
+            except Exception:   # already gone
+                pass
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +194,7 @@ def test_a_worker_killed_mid_task_loses_and_doubles_nothing(dask_cluster, local,
         for address, keys in busy.items():
             if any(str(k).startswith("run_task") for k in keys):
                 time.sleep(1.0)   # well into the task: its kernel is running a notebook
+                dask_cluster.remember_kernels()
                 os.kill(pids[address], signal.SIGKILL)
                 killed = address
                 break
@@ -196,6 +211,7 @@ def test_a_worker_killed_mid_task_loses_and_doubles_nothing(dask_cluster, local,
 
 def test_a_task_that_keeps_killing_its_workers_ends_with_a_reason(dask_cluster):
     finished = []
+    dask_cluster.remember_kernels()
     cluster.run_on_cluster(dask_cluster.client, {}, [("lethal", 1)], then=lambda item: [],
                            on_done=lambda item, outcome: finished.append((item, outcome)), task=os._exit)
     [(item, outcome)] = finished
