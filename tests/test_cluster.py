@@ -179,6 +179,8 @@ def test_dask_workers_grade_like_local_and_a_worker_that_differs_is_refused(dask
     good = {cluster.worker_name(a) for a in dask_cluster.client.scheduler_info(n_workers=-1)["workers"]}
     assert len([w for w in workers if w]) and workers <= good, (workers, good)
     assert "graded on" in result.stdout and "Dask worker" in result.stdout
+    report = (out / "report.html").read_text()
+    assert "Executed on Dask workers" in report and all(w in report for w in workers if w)
 
 
 def test_a_worker_killed_mid_task_loses_and_doubles_nothing(dask_cluster, local, submitted, tmp_path):
