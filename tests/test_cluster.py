@@ -142,6 +142,7 @@ class Cluster:
                 process.wait()
 
     def close(self):
+        self.remember_kernels()   # a warm kernel still starting when its worker stops outlives it
         self.client.close()
         for process in reversed(self.processes):
             self.stop(process)
