@@ -49,6 +49,9 @@ DUE ?=
 LATE_POLICY ?= none
 # make grade INSECURE=1: grade even without namespaces (kernels run with your user's rights)
 GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --late-policy $(LATE_POLICY)
+# make grade SCHEDULER=tcp://host:8786: run the kernels on that Dask cluster's workers (README: more machines)
+# make grade DB=postgresql://user@host/course: the gradebook on a database server instead of gradebook.db
+CLUSTER_FLAGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo formgrader bench mutants lock clean
@@ -84,12 +87,13 @@ lab-zh: ## open JupyterLab on the Chinese edition (notebooks/zh/), the same as m
 NBVAL = $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
 
-test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading, browser, mutants, unprivileged grading
+test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading (Dask, PostgreSQL), browser, mutants, unprivileged
 	$(BIN)/python -m autograder.browser_setup
 	@# the translation tests validate the PO catalogues with gettext's msgfmt (skipped without it)
 	@command -v msgfmt >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
 	  || echo "make test: gettext's msgfmt is missing (apt-get install gettext); its catalogue check is skipped" >&2
+	$(BIN)/python -m autograder.postgres_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(NBVAL)
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
@@ -118,7 +122,7 @@ sync: setup ## rebuild the solution .ipynb files from their .py scripts, keeping
 	$(BIN)/course outputs --no-execute
 
 grade: setup ## grade $(SUBMISSIONS)/ (folder or zip) into $(OUT): gradebook, grades.csv, scores.csv, report.html, feedback/
-	$(BIN)/course grade --submissions $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(GRADE_FLAGS)
+	$(BIN)/course grade --submissions $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(GRADE_FLAGS) $(CLUSTER_FLAGS)
 
 grade-demo: setup ## grade a built-in sample class in ./grade-demo (or DEMO_OUT=folder)
 	$(BIN)/course grade-demo --out $(or $(DEMO_OUT),grade-demo) --jobs $(JOBS) $(GRADE_FLAGS)
@@ -129,7 +133,7 @@ formgrader: setup ## nbgrader's formgrader on the class graded in $(OUT): review
 mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
 	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
 
-bench: setup ## time stock nbgrader autograde against make grade on the sample class
+bench: setup ## time stock nbgrader autograde against make grade (local, and on 2 Dask workers) on the sample class
 	$(BIN)/python -m autograder.bench --jobs $(JOBS) $(BENCH_ARGS)
 
 lock: setup $(UV_STAMP) ## re-resolve requirements.in for Python 3.10-3.13 into requirements.lock (uv, needs PyPI)

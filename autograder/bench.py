@@ -8,10 +8,16 @@ learners, which stock nbgrader cannot grade meaningfully, repeated ``--copies``
 times). The scores must be identical; the script prints submissions per minute
 for both, their ratio, and where ``course grade``'s time per submission goes.
 
-    .venv/bin/python -m autograder.bench --jobs 2 [--copies 2] [--chapter 01_tensors]
+Then the same class once more through Dask (``course grade --scheduler``): a local
+scheduler and two single-threaded worker processes on this machine, against the
+local run, with the cost per submission of going through the scheduler (``--no-dask``
+leaves it out).
+
+    .venv/bin/python -m autograder.bench --jobs 2 [--copies 2] [--chapter 01_tensors] [--no-dask]
 """
 
 import argparse
+import importlib
 import os
 import shutil
 import sys
@@ -76,12 +82,28 @@ def ours(submitted, work, jobs, chapters):
     return seconds, scores, report, grader_cpu
 
 
+def on_dask(submitted, work, chapters, workers=2):
+    """Grade through a local Dask scheduler and ``workers`` single-threaded worker processes."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        with Client(cluster, set_as_default=False) as client:   # running workers have the course imported
+            client.run(importlib.import_module, "autograder.grading.cluster")
+        t0 = time.perf_counter()
+        report = grade(REPO_ROOT, submitted, out_dir=work / "dask", progress=False, scheduler=cluster.scheduler_address,
+                       chapters=[c.name for c in chapters])
+        seconds = time.perf_counter() - t0
+    return seconds, {(r.learner, r.chapter): r.score for r in report.rows}, report
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--copies", type=int, default=2, help="repeat the sample class (default 2)")
     parser.add_argument("--chapter", action="append", help="only these chapters (default: all released)")
     parser.add_argument("--keep", help="keep the work folder here")
+    parser.add_argument("--no-dask", action="store_true", help="leave out the run on two local Dask workers")
     args = parser.parse_args(argv)
 
     chapters = find_chapters(REPO_ROOT, only=args.chapter)
@@ -97,17 +119,26 @@ def main(argv=None):
         stock_s, stock_scores = stock(chapters, submitted, work)
         print("course grade ...", flush=True)
         ours_s, our_scores, report, grader_cpu = ours(submitted, work, args.jobs, chapters)
+        if not args.no_dask:
+            print("course grade --scheduler (local Dask scheduler, 2 single-threaded workers) ...", flush=True)
+            dask_s, dask_scores, dask_report = on_dask(submitted, work, chapters)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
     mismatches = sorted(k for k in set(stock_scores) | set(our_scores)
                         if stock_scores.get(k) != our_scores.get(k))
+    if not args.no_dask:
+        mismatches += sorted(k for k in set(dask_scores) | set(our_scores)
+                             if dask_scores.get(k) != our_scores.get(k) and k not in mismatches)
     rate_stock, rate_ours = 60 * n / stock_s, 60 * n / ours_s
     print()
     print(f"{'':24} {'seconds':>8} {'subs/min':>9}")
     print(f"{'stock nbgrader':24} {stock_s:8.1f} {rate_stock:9.1f}  (autograde + generate_feedback + export)")
     print(f"{'course grade':24} {ours_s:8.1f} {rate_ours:9.1f}")
+    if not args.no_dask:
+        print(f"{'course grade on Dask':24} {dask_s:8.1f} {60 * n / dask_s:9.1f}  (local scheduler, 2 single-threaded "
+              f"workers: {ours_s / dask_s:.2f}x local)")
     print(f"speed-up: {rate_ours / rate_stock:.2f}x (target >= 2x on 2 cores)")
 
     timed = report.executed()
@@ -128,13 +159,32 @@ def main(argv=None):
           + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(refs.items())))
     print(f"  stock: seconds per submission {stock_s / n:6.2f} s  -> overhead beyond cells "
           f"{stock_s / n - exec_s:6.2f} s (same cells, one at a time)")
+    if not args.no_dask:
+        print_dask(dask_report, dask_s, ours_s, n, report.jobs)
     if mismatches:
         print(f"\nSCORES DIFFER for {len(mismatches)} submissions:")
         for key in mismatches:
-            print(f"  {key}: stock {stock_scores.get(key)}, course grade {our_scores.get(key)}")
+            print(f"  {key}: stock {stock_scores.get(key)}, course grade {our_scores.get(key)}"
+                  + ("" if args.no_dask else f", on Dask {dask_scores.get(key)}"))
         return 1
-    print(f"\nscores identical for all {n} submissions")
+    print(f"\nscores identical for all {n} submissions" + ("" if args.no_dask else " (stock, local, Dask)"))
     return 0
+
+
+def print_dask(report, dask_s, local_s, n, local_jobs, workers=2):
+    """Where a submission's time goes on the Dask path, and what the scheduler adds to it."""
+    timed = report.executed()
+    mean = lambda key: sum(r.timing[key] for r in timed) / max(1, len(timed))  # noqa: E731
+    worker_s = dask_s * workers / n
+    print()
+    print(f"per submission on Dask (mean of {len(timed)}; {workers} workers):")
+    print(f"  executing the cells           {mean('exec_s'):6.2f} s")
+    print(f"  kernel start + imports        {mean('kernel_s'):6.2f} s  (pre-warmed on the worker)")
+    print(f"  waiting for a warm kernel     {mean('wait_s'):6.2f} s")
+    print(f"  scoring + feedback (grader)   {mean('score_s') + mean('feedback_s'):6.2f} s")
+    print(f"  worker-seconds per submission {worker_s:6.2f} s  (local: {local_s * local_jobs / n:.2f} s)")
+    print(f"  scheduler overhead            {(dask_s - local_s) * workers / n:6.2f} s per submission "
+          f"(worker-seconds beyond the local run)")
 
 
 if __name__ == "__main__":

@@ -24,13 +24,20 @@ def find_chromium():
 def ensure_chromium():
     """Return a Chromium path, installing Debian's package as root when needed."""
     path = find_chromium()
-    if path or os.geteuid() != 0 or not shutil.which("apt-get"):
+    if path or not apt_install("chromium"):
         return path
+    return find_chromium()
+
+
+def apt_install(package):
+    """Install Debian's ``package`` with apt-get, as root only; False where that cannot be tried."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False,
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, check=False,
                    stdout=subprocess.DEVNULL)
-    return find_chromium()
+    return True
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..paths import REPO_ROOT
 from . import sandbox
-from .pipeline import grade
+from .pipeline import STATUS_FILE, grade
 
 
 def summary(report):
@@ -30,6 +32,9 @@ def summary(report):
             for name, (s, cached) in sorted(refs.items())))
     for name, why in getattr(report, "rejected", []):
         lines.append(f"not graded: {name!r}: {why}")
+    lines.extend(_workers_line(report))
+    if not str(getattr(report, "db_url", "") or "sqlite").startswith("sqlite"):
+        lines.append(f"gradebook: {_without_password(report.db_url)}")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
         lines.append("isolation: OFF for " + ", ".join(off) + " (see README, Grading)")
@@ -40,15 +45,46 @@ def summary(report):
     return "\n".join(lines)
 
 
+def _workers_line(report):
+    """``graded on 2 Dask workers: 127.0.0.1:4101 (5), ...`` when a cluster executed the submissions."""
+    counts = {}
+    for row in report.rows:
+        if getattr(row, "worker", ""):
+            counts[row.worker] = counts.get(row.worker, 0) + 1
+    if not counts:
+        return []
+    return [f"graded on {len(counts)} Dask worker(s): "
+            + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
+            + f" (per submission: {STATUS_FILE})"]
+
+
+def _without_password(url):
+    """A gradebook URL fit to print: ``postgresql://grader:***@host/db``."""
+    from sqlalchemy.engine import make_url
+
+    text = str(url)
+    if "://" not in text:
+        return text
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except Exception:
+        return text.split("://", 1)[0] + "://..."
+
+
 def _run(course_root, submissions, out, args, limits=None):
     """Grade and print the summary; 2 (with the message) on bad input."""
     try:
         report = grade(course_root, submissions, out_dir=out, jobs=getattr(args, "jobs", None),
                        learners=getattr(args, "learner", None), chapters=getattr(args, "chapter", None),
                        limits=limits, insecure=getattr(args, "insecure", False), due=getattr(args, "due", None),
-                       late_policy=getattr(args, "late_policy", None) or "none")
+                       late_policy=getattr(args, "late_policy", None) or "none",
+                       scheduler=getattr(args, "scheduler", None), db_url=getattr(args, "db", None))
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"course grade: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:   # a --db that cannot be reached or used
+        print(f"course grade: cannot use the gradebook {_without_password(args.db or 'gradebook.db')}: "
+              f"{type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
     print(summary(report))
     return 0

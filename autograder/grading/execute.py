@@ -71,6 +71,7 @@ class Outcome:
     wait_s: float = 0.0         # time waiting for a warm kernel
     stats: dict = field(default_factory=dict)
     interrupted: list = field(default_factory=list)   # cells stopped by the per-cell limit
+    worker: str = ""            # the Dask worker that ran it (``cluster``); "" when run here
 
 
 class OutputLimit(Exception):

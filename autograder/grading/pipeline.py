@@ -35,6 +35,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Row:
     status: str
     reasons: list = field(default_factory=list)
     timing: dict = field(default_factory=dict)
+    worker: str = ""                 # the Dask worker that executed it (``--scheduler``); "" when local
 
 
 @dataclass
@@ -84,6 +86,7 @@ class GradeReport:
     protections: list = field(default_factory=list)
     references: dict = field(default_factory=dict)   # chapter -> (seconds of its reference run, cached)
     rejected: list = field(default_factory=list)     # (name, reason): learner names that never become rows
+    db_url: str = ""                                 # the gradebook (nbgrader's db_url)
 
     def row(self, learner, chapter):
         return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
@@ -129,6 +132,19 @@ def grading_secret(out_dir, secret=None):
     return path.read_text().strip()
 
 
+def gradebook_url(db_url, out_dir):
+    """nbgrader's ``db_url``: ``db_url`` given, else SQLite ``out_dir/gradebook.db``.
+
+    ``postgresql://`` is given psycopg 3 (the lock's driver) by name: SQLAlchemy 2.1 takes
+    it by default, but 2.0 (which Python 3.10 gets) would look for psycopg2.
+    """
+    if not db_url:
+        return f"sqlite:///{Path(out_dir) / 'gradebook.db'}"
+    if db_url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db_url.split("://", 1)[1]
+    return db_url
+
+
 def probe_notebook(nb, nonce):
     """``nb`` with every check cell replaced by one probe call (the learner kernel's version)."""
     for cell in nb.cells:
@@ -157,13 +173,17 @@ def _run_to_completion(coroutine):
 
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
-          prewarm=None, feedback=True, progress=True, secret=None, insecure=False, due=None, late_policy="none"):
+          prewarm=None, feedback=True, progress=True, secret=None, insecure=False, due=None, late_policy="none",
+          scheduler=None, db_url=None):
     """Grade ``submissions`` (folder or zip) against the course at ``course_root``.
 
     ``secret`` seeds the hidden checks' inputs (default: ``COURSE_GRADING_SECRET``,
     else a secret kept in ``out_dir``). ``insecure`` allows grading without
     namespaces (see ``sandbox.preflight``). ``due`` lists ``CHAPTER=DATE`` due dates
     (kept in the gradebook); ``late_policy`` is nbgrader's ``none`` or ``zero``.
+    ``scheduler`` (``tcp://host:port``) runs the kernels on that Dask cluster's workers
+    instead of this machine (see ``cluster``); ``db_url`` is nbgrader's gradebook URL
+    (default: SQLite ``out_dir/gradebook.db``; ``postgresql://...`` for a shared one).
     """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     started = time.perf_counter()
@@ -174,7 +194,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     limits = limits or sandbox.Limits()
     jobs = max(1, jobs or os.cpu_count() or 1)
     prewarm = jobs if prewarm is None else prewarm
-    db_url = f"sqlite:///{out_dir / 'gradebook.db'}"
+    db_url = gradebook_url(db_url, out_dir)
     os.environ["PATH"] = tool_env()["PATH"]  # nbgrader runs alembic from PATH for a new gradebook
 
     all_chapters = find_chapters(course_root)
@@ -187,6 +207,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     due_dates = parse_due(due, {c.name for c in all_chapters})
     if late_policy not in ("none", "zero"):
         raise ValueError(f"late policy {late_policy!r}: use none or zero")
+    connection = _connect_cluster(scheduler, course_root, insecure) if scheduler else None
     register(all_chapters, db_url)
     set_due_dates(db_url, due_dates)
     secret = grading_secret(out_dir, secret)
@@ -235,6 +256,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         learner = job.submission.learner
         rows.append(_finish_guarded(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
                                     renderer=renderer, late_policy=late_policy))
+        rows[-1].worker = getattr(outcome, "worker", "")
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -253,10 +275,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         running.add(id(job))
         files = job.submission.files   # the grader's own copies of plain files (see collect)
         sandbox.arm(kernel.scratch, limits.submission_timeout_s)
-        before = {i: references.delivery_source(job.nonce, ref.reference.request(references.grade_id(c)))
-                  for i, c in enumerate(job.nb.cells) if references.is_check_cell(c)
-                  and references.grade_id(c) in ref.reference.cells}
-        return await execute(kernel, job.nb, limits=limits, files=files, before_cell=before)
+        return await execute(kernel, job.nb, limits=limits, files=files, before_cell=_deliveries(job, ref.reference))
 
     async def run_everything():
         for ref in ref_jobs.values():
@@ -271,7 +290,11 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
-        _run_to_completion(run_everything())
+        if connection:
+            _run_on_cluster(connection, insecure=insecure, ref_jobs=ref_jobs, jobs_list=jobs_list, secret=secret,
+                            limits=limits, on_done=on_done)
+        else:
+            _run_to_completion(run_everything())
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
         if bar is not None:
@@ -288,6 +311,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
                          protections=sandbox.protections())
     report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written)
     report.rejected = rejected
+    report.db_url = db_url
     report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
                          for name, ref in ref_jobs.items()}
     return report
@@ -303,7 +327,8 @@ def _write_reports(rows, out_dir, db_url, all_chapters):
     except (OSError, ValueError):
         statuses = {}
     for row in rows:
-        statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons}
+        statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons,
+                                                             **({"worker": row.worker} if row.worker else {})}
     write_atomic(status_path, json.dumps(statuses, indent=1, sort_keys=True) + "\n")
     header, table = grades_table(db_url, all_chapters, statuses)
     csv_path = out_dir / "grades.csv"
@@ -325,7 +350,8 @@ def _write_overview(out_dir, db_url, all_chapters, written):
             written.append(out_dir / name)
         except Exception as error:
             problems.append(f"{name} not written: {type(error).__name__}: {error}"[:300])
-    written += [out_dir / "gradebook.db"] + [out_dir / d for d in ("feedback", "autograded") if (out_dir / d).is_dir()]
+    written += [out_dir / "gradebook.db"] if db_url.startswith("sqlite") else []   # else: the server's (--db)
+    written += [out_dir / d for d in ("feedback", "autograded") if (out_dir / d).is_dir()]
     return written, problems
 
 
@@ -357,8 +383,15 @@ def _finish_guarded(job, outcome, ref, **kwargs):
                    [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
 
 
-async def _run_reference(kernel, job, *, secret, limits):
-    """Execute the chapter's solution in record mode (a trusted notebook, in the same sandbox)."""
+def _deliveries(job, reference):
+    """Cell index -> the code that hands that check cell its probes (run silently before it)."""
+    return {i: references.delivery_source(job.nonce, reference.request(references.grade_id(c)))
+            for i, c in enumerate(job.nb.cells) if references.is_check_cell(c)
+            and references.grade_id(c) in reference.cells}
+
+
+def _reference_run(job, *, secret, limits):
+    """The solution in record mode, its setup code and its limits: ``(nb, setup, limits)``."""
     solution = nbformat.read(job.chapter.source_path, as_version=4)
     nb = references.reference_notebook(solution)
     setup = f"import os; os.environ[{RECORD_ENV!r}] = '1'; os.environ[{SECRET_ENV!r}] = {secret!r}"
@@ -367,8 +400,64 @@ async def _run_reference(kernel, job, *, secret, limits):
 
     generous = replace(limits, cell_timeout_s=max(limits.cell_timeout_s, 120.0),
                        submission_timeout_s=max(limits.submission_timeout_s, 600.0))
+    return nb, setup, generous
+
+
+async def _run_reference(kernel, job, *, secret, limits):
+    """Execute the chapter's solution in record mode (a trusted notebook, in the same sandbox)."""
+    nb, setup, generous = _reference_run(job, secret=secret, limits=limits)
     sandbox.arm(kernel.scratch, generous.submission_timeout_s)
     return await execute(kernel, nb, limits=generous, setup=setup)
+
+
+def _connect_cluster(scheduler, course_root, insecure):
+    """``cluster.connect``, first thing: a scheduler that cannot be reached stops the run before any work."""
+    from . import cluster
+
+    return cluster.connect(scheduler, course_root=course_root, insecure=insecure)
+
+
+def _run_on_cluster(connection, *, insecure, ref_jobs, jobs_list, secret, limits, on_done):
+    """Execute the reference runs, then each chapter's submissions, on a Dask cluster's workers.
+
+    The same work as ``run_everything`` (a worker starts a sandboxed kernel and executes,
+    see ``cluster``); ``on_done`` judges and writes here, as each result arrives.
+    """
+    from . import cluster
+
+    client, resources, wanted = connection
+    try:
+        waiting = {}
+        for job in jobs_list:
+            waiting.setdefault(job.chapter.name, []).append(job)
+        for ref in ref_jobs.values():
+            ref.done = threading.Event()
+            if ref.cached:
+                ref.done.set()
+
+        def submissions_of(chapter_name):
+            ref = ref_jobs[chapter_name]
+            for job in waiting.pop(chapter_name, []):
+                if ref.reference is None:
+                    yield job, RuntimeError(f"the reference run of {chapter_name} failed: {ref.error}")
+                else:
+                    yield job, cluster.task_payload(job.nb, limits=limits, wanted=wanted, insecure=insecure,
+                                                    files=job.submission.files,
+                                                    before_cell=_deliveries(job, ref.reference))
+
+        first = []
+        for ref in reversed(ref_jobs.values()):
+            if ref.cached:
+                first.extend(submissions_of(ref.chapter.name))
+            else:
+                nb, setup, generous = _reference_run(ref, secret=secret, limits=limits)
+                first.append((ref, cluster.task_payload(nb, limits=generous, wanted=wanted, insecure=insecure,
+                                                        setup=setup)))
+        cluster.run_on_cluster(client, resources, first, on_done=on_done,
+                               then=lambda item: list(submissions_of(item.chapter.name))
+                               if isinstance(item, _ReferenceJob) else [])
+    finally:
+        client.close()
 
 
 def _finish_reference(job, outcome, cache_dir):

@@ -54,6 +54,7 @@ class ChapterStats:
     exercises: list = field(default_factory=list)       # ExerciseStats, in notebook order
     flagged: list = field(default_factory=list)         # (learner, status, reason, feedback link or "")
     counts: Counter = field(default_factory=Counter)    # status -> learners
+    workers: Counter = field(default_factory=Counter)   # Dask worker -> submissions it executed (--scheduler)
     histogram: str = ""                                 # data URI of the PNG
 
 
@@ -69,6 +70,8 @@ def chapter_stats(gb, out_dir, chapter, statuses):
         entry = statuses.get(learner, {}).get(chapter.name) or {"status": "graded", "reasons": []}
         status = entry["status"]
         stats.counts[status] += 1
+        if entry.get("worker"):
+            stats.workers[entry["worker"]] += 1
         link = feedback_path(out_dir, chapter, learner)
         if status != "graded" or entry.get("reasons"):   # graded, but with a restored test cell, say
             stats.flagged.append((learner, status, "; ".join(entry.get("reasons", [])),
