@@ -84,11 +84,15 @@ def build_parser():
     p.add_argument("score", help="points to give, or 'auto' to go back to the autograder's score")
     p.add_argument("--out", default=".", help="the graded class's folder (where gradebook.db is)")
     p.add_argument("--comment", default=None, help="a comment the learner sees on that exercise")
+    p.add_argument("--db", metavar="URL", help="the class's gradebook URL if it is not OUT/gradebook.db "
+                                               "(as given to course grade --db)")
     p.set_defaults(func=_override)
 
     p = sub.add_parser("formgrader", help="nbgrader's formgrader on a graded class (manual review, score overrides)")
     p.add_argument("--out", default=".", help="the graded class's folder (where gradebook.db is)")
     p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--db", metavar="URL", help="the class's gradebook URL if it is not OUT/gradebook.db "
+                                               "(as given to course grade --db)")
     p.set_defaults(func=_formgrader)
     return parser
 

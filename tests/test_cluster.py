@@ -247,6 +247,16 @@ def test_postgres_gradebook_reads_back_like_sqlite(local, submitted, tmp_path):
         assert result.returncode == 0, result.stderr
         assert gradebook(gradebook_url(url, out)) == gradebook(f"sqlite:///{local / 'gradebook.db'}")
         assert not (out / "gradebook.db").exists()
+        # a manual score goes to the same server, and the CSVs are rewritten from it
+        row = next(r for r in csv.DictReader((out / "scores.csv").open()) if float(r["score"]) > 0)
+        override = [row["learner"], row["chapter"], row["exercise"], "0", "--out", str(out)]
+        assert course("override", *override).returncode == 2          # no gradebook.db in out
+        result = course("override", *override, "--db", url)
+        assert result.returncode == 0, result.stderr
+        after = {(r["learner"], r["exercise"]): r for r in csv.DictReader((out / "scores.csv").open())}
+        assert after[row["learner"], row["exercise"]]["verdict"] == "overridden"
+        assert float(after[row["learner"], row["exercise"]]["score"]) == 0
+        assert course("override", *override[:3], "auto", "--out", str(out), "--db", url).returncode == 0
     assert grades(out) == grades(local)
     assert statuses(out) == statuses(local)
     assert sorted(p.relative_to(out) for p in (out / "feedback").rglob("*.html")) == \
@@ -258,3 +268,11 @@ def test_grade_says_when_the_gradebook_server_cannot_be_reached(submitted, tmp_p
     assert result.returncode == 2
     assert "cannot use the gradebook postgresql://grader:***@127.0.0.1:9/course" in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_formgrader_serves_the_gradebook_given_with_db(tmp_path):
+    from autograder.grading.formgrader import server_command
+
+    assert f"--CourseDirectory.db_url=sqlite:///{tmp_path.resolve() / 'gradebook.db'}" in server_command(tmp_path)
+    command = server_command(tmp_path, db_url="postgresql://grader@db.example/course")
+    assert "--CourseDirectory.db_url=postgresql+psycopg://grader@db.example/course" in command

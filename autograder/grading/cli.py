@@ -134,12 +134,12 @@ def override_command(args):
 
     try:
         score = parse_score(args.score)
-        now = set_manual_score(gradebook_url(args.out), args.learner, args.chapter, args.exercise, score)
+        now = set_manual_score(gradebook_url(args.out, getattr(args, "db", None)), args.learner, args.chapter, args.exercise, score)
     except OverrideError as error:
         print(f"course override: {error}", file=sys.stderr)
         return 2
     root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
-    written = export(root, args.out, refresh_feedback=[(args.learner, args.chapter)])
+    written = export(root, args.out, refresh_feedback=[(args.learner, args.chapter)], db_url=getattr(args, "db", None))
     what = ("back to the autograder's score" if score is None else
             "set by hand: make grade keeps it until you change it here or in formgrader")
     print(f"{args.learner} {args.chapter} {args.exercise}: {now:g} points ({what})")

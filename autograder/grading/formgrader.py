@@ -22,10 +22,10 @@ from .course import find_chapters
 from .score import write_atomic
 
 
-def prepare(course_root, out_dir):
+def prepare(course_root, out_dir, db_url=None):
     """Write ``source/<chapter>/<topic>.ipynb`` for every chapter graded in ``out_dir``; return the chapters."""
     out_dir = Path(out_dir)
-    if not (out_dir / "gradebook.db").exists():
+    if not db_url and not (out_dir / "gradebook.db").exists():
         raise FileNotFoundError(f"{out_dir / 'gradebook.db'} does not exist: grade the class first (make grade)")
     graded = [c for c in find_chapters(course_root) if any((out_dir / "autograded").glob(f"*/{c.name}/*.ipynb"))]
     for chapter in graded:
@@ -33,13 +33,16 @@ def prepare(course_root, out_dir):
     return graded
 
 
-def server_command(out_dir, *, port=8888, token=None, open_browser=True):
-    """The ``jupyter server`` command line that serves formgrader on ``out_dir``."""
+def server_command(out_dir, *, port=8888, token=None, open_browser=True, db_url=None):
+    """The ``jupyter server`` command line that serves formgrader on ``out_dir`` (gradebook ``db_url``,
+    else ``out_dir/gradebook.db``)."""
+    from .pipeline import gradebook_url
+
     out_dir = Path(out_dir).resolve()
     command = [sys.executable, "-m", "jupyter_server",
                f"--ServerApp.root_dir={out_dir}", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
                "--ServerApp.default_url=/formgrader", f"--ServerApp.open_browser={open_browser}",
-               f"--CourseDirectory.root={out_dir}", f"--CourseDirectory.db_url=sqlite:///{out_dir / 'gradebook.db'}",
+               f"--CourseDirectory.root={out_dir}", f"--CourseDirectory.db_url={gradebook_url(db_url, out_dir)}",
                "--CourseDirectory.source_directory=source", "--CourseDirectory.autograded_directory=autograded",
                "--CourseDirectory.feedback_directory=feedback",
                f"--Exchange.root={out_dir / '.work' / 'exchange'}"]   # no exchange: quiets its warning
@@ -56,8 +59,9 @@ def formgrader_command(args):
     from .pipeline import export
 
     root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
+    db_url = getattr(args, "db", None)
     try:
-        chapters = prepare(root, args.out)
+        chapters = prepare(root, args.out, db_url)
     except FileNotFoundError as error:
         print(f"course formgrader: {error}", file=sys.stderr)
         return 2
@@ -67,20 +71,22 @@ def formgrader_command(args):
           f"http://127.0.0.1:{args.port}/formgrader?token={token}\n"
           "Manual Grading > chapter > notebook > learner: review, then type a score.\n"
           "Ctrl-C stops the server, then grades.csv, scores.csv, report.html and feedback are rewritten.", flush=True)
-    command = server_command(args.out, port=args.port, token=token, open_browser=False)
+    command = server_command(args.out, port=args.port, token=token, open_browser=False, db_url=db_url)
     try:
         subprocess.run(command, check=False)
     except KeyboardInterrupt:
         pass
-    written = export(root, args.out, refresh_feedback=manually_scored(args.out))
+    written = export(root, args.out, refresh_feedback=manually_scored(args.out, db_url), db_url=db_url)
     print("wrote:\n" + "\n".join(f"  {p}{'/' if p.is_dir() else ''}" for p in written))
     return 0
 
 
-def manually_scored(out_dir):
-    """``[(learner, chapter), ...]`` with at least one manual score in ``out_dir``'s gradebook."""
+def manually_scored(out_dir, db_url=None):
+    """``[(learner, chapter), ...]`` with at least one manual score in the class's gradebook."""
     from nbgrader.api import Gradebook, Grade
 
-    with Gradebook(f"sqlite:///{Path(out_dir).resolve() / 'gradebook.db'}") as gb:
+    from .pipeline import gradebook_url
+
+    with Gradebook(gradebook_url(db_url, Path(out_dir).resolve())) as gb:
         found = {(g.student.id, g.assignment.name) for g in gb.db.query(Grade).filter(Grade.manual_score.isnot(None))}
     return sorted(found)

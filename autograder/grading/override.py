@@ -44,7 +44,12 @@ def parse_score(text):
         raise OverrideError(f"score {text!r}: give a number of points or 'auto'") from None
 
 
-def gradebook_url(out_dir):
+def gradebook_url(out_dir, db_url=None):
+    """The graded class's gradebook: ``db_url`` if given, else ``out_dir/gradebook.db``, which must exist."""
+    if db_url:
+        from .pipeline import gradebook_url as named
+
+        return named(db_url, out_dir)
     path = Path(out_dir) / "gradebook.db"
     if not path.exists():
         raise OverrideError(f"{path} does not exist: grade the class first (make grade), or pass --out")

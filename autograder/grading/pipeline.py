@@ -539,11 +539,12 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     return Row(learner, chapter.name, score, max_score, status, reasons, timing)
 
 
-def export(course_root, out_dir, refresh_feedback=()):
-    """Rewrite grades.csv, scores.csv and report.html from the gradebook, with no grading run;
-    re-render the feedback of each ``(learner, chapter)`` in ``refresh_feedback``. Returns the paths written."""
+def export(course_root, out_dir, refresh_feedback=(), db_url=None):
+    """Rewrite grades.csv, scores.csv and report.html from the gradebook (``db_url``, else
+    ``out_dir/gradebook.db``), with no grading run; re-render the feedback of each
+    ``(learner, chapter)`` in ``refresh_feedback``. Returns the paths written."""
     out_dir = Path(out_dir).resolve()
-    db_url = f"sqlite:///{out_dir / 'gradebook.db'}"
+    db_url = gradebook_url(db_url, out_dir)
     all_chapters = find_chapters(Path(course_root))
     written = _write_reports([], out_dir, db_url, all_chapters)
     statuses = json.loads((out_dir / STATUS_FILE).read_text())
