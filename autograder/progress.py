@@ -42,8 +42,15 @@ def _notebook_path(path):
     return path if path.is_absolute() else Path.cwd() / path.name
 
 
+class Progress(list):
+    """``[(exercise title, verdict), ...]``, already printed: as a cell's last value it shows nothing more."""
+
+    def _ipython_display_(self):
+        pass
+
+
 def progress(path=None):
-    """Print each exercise of this notebook with its verdict in the current kernel."""
+    """Print each exercise of this notebook with its verdict in the current kernel; return the rows."""
     notebook = _notebook_path(path)
     if notebook is None or not notebook.exists():
         print(message("progress_unknown"))
@@ -56,4 +63,4 @@ def progress(path=None):
     print(message("progress_summary", done=done, total=len(rows)))
     for title, verdict in rows:
         print(f"  {labels[verdict]:<14} {title}")
-    return rows
+    return Progress(rows)

@@ -30,3 +30,12 @@ def test_the_release_ends_with_the_progress_cell():
     nb = nbformat.read(release_path("01_tensors"), as_version=4)
     assert nb.cells[-1].source.endswith("progress()") and "progress" in nb.cells[-2].source.lower()
     assert (REPO / "notebooks").is_dir()
+
+
+def test_the_listing_shows_once_when_progress_is_a_cells_last_line(tmp_path, capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    rows = progress(str(release_path("01_tensors")))
+    assert capsys.readouterr().out.count("exercises correct") == 1
+    assert DisplayFormatter().format(rows) == ({}, {})     # IPython adds no Out[...] repeating the list
+    assert rows == [tuple(row) for row in rows]            # still the rows, for code that wants them
