@@ -3,7 +3,8 @@
 For every released chapter: open the learner notebook, wait for the kernel, click Run All
 (it must reach the last cell: answers and checks are tagged ``raises-exception``), and check
 what a learner sees; then
-type one correct answer, re-run its check and see the confirming line. One more test checks
+answer the first exercise wrongly (one "Incorrect", no "Correct"), with a typo (the check says the
+answer cell failed), and correctly (the confirming line, counted by "Your progress"). One more test checks
 what ``make lab`` opens on: the chapters listed, no news pop-up, the course venv's kernel.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading.demo import wrong_answers
 from autograder.messages import message
 from autograder.notebooks import chapter_notebook, chapters
 
@@ -214,7 +216,8 @@ def test_lab_opens_on_the_chapters_with_the_course_kernel(page, lab_server):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_for_a_learner(page, lab_server, chapter):
-    """Run All on the untouched learner notebook, check what renders, then answer one exercise."""
+    """Run All on the untouched learner notebook, check what renders, then answer one exercise
+    wrongly, with a typo, and correctly."""
     expect = _expect()
     learner_path = chapter_notebook(lab_server.root / chapter)
     learner = load(learner_path)["cells"]
@@ -255,10 +258,19 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     last = output_text(cells.nth(len(learner) - 1))
     assert summary in last and last.count(message("label_not_attempted")) == exercises, last
 
-    # One correct answer: type the solution of the first exercise, re-run it and its check.
     answer = next(i for i, c in enumerate(learner) if is_answer(c))
     check = next(i for i in range(answer + 1, len(learner)) if is_check(learner[i]))
     grade_id = nbgrader(learner[answer])["grade_id"]
+    # A realistic wrong answer: one "Incorrect" that says what is wrong, and no "Correct".
+    wrong, words = wrong_answers(REPO, chapter)[grade_id][0]
+    shown = _answer_and_check(page, cells, answer, check, wrong.strip())
+    incorrect = message("label_incorrect") + ":"
+    assert shown.strip().startswith(incorrect) and shown.count(incorrect) == 1, shown
+    assert words in shown and message("label_correct") not in shown, shown
+    # The answer cell now fails (a typo): the check says so instead of grading the older value.
+    shown = _answer_and_check(page, cells, answer, check, wrong.strip() + "\nundefined_name")
+    assert "raised an error the last time it ran" in shown and message("label_correct") not in shown, shown
+    # One correct answer: type the solution of the first exercise, re-run it and its check.
     type_into(page, cells.nth(answer), solution_source(by_grade_id[grade_id]))
     run_cell(page, cells.nth(answer))
     run_cell(page, cells.nth(check))
@@ -322,7 +334,7 @@ def test_check_cells_give_one_readable_verdict_and_notice_a_failed_answer(page, 
     learner = load(learner_path)["cells"]
     answer = next(i for i, c in enumerate(learner) if is_answer(c))
     check = answer + 1
-    wrong = __import__("autograder.grading.demo", fromlist=["x"]).wrong_answers(REPO, chapter)
+    wrong = wrong_answers(REPO, chapter)
     gid = nbgrader(learner[answer])["grade_id"]
     relpath = learner_path.relative_to(lab_server.root).as_posix()
     ratios = {}
