@@ -9,8 +9,11 @@ heading of its exercise, its message is wrapped, and the first entry says how ma
 Importing it does not load torch into the server (the package's checks load on first use).
 """
 
+import contextlib
 import json
+import os
 import textwrap
+import threading
 import traceback
 from pathlib import Path
 
@@ -29,18 +32,42 @@ def wrapped(text, width=WIDTH):
                      for line in strip_ansi(text).splitlines())
 
 
+_KERNEL_ENV = threading.Lock()
+
+
+@contextlib.contextmanager
+def _kernel_runs(filename):
+    """Within the block, a kernel started for validation is told which notebook it runs, as
+    JupyterLab tells its kernels (``JPY_SESSION_NAME``, read by :mod:`autograder.i18n`)."""
+    with _KERNEL_ENV:
+        before = os.environ.get("JPY_SESSION_NAME")
+        os.environ["JPY_SESSION_NAME"] = str(Path(filename).resolve())
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("JPY_SESSION_NAME", None)
+            else:
+                os.environ["JPY_SESSION_NAME"] = before
+
+
 class CourseValidator(Validator):
     """nbgrader's Validator, reporting failing checks by exercise name with a summary first."""
 
     def validate(self, filename):
-        results = super().validate(filename)
+        with _kernel_runs(filename):   # its checks then answer in the notebook's language
+            results = super().validate(filename)
         if "failed" not in results:
             return results   # all pass, or changed cells: nbgrader's own words
+        from .i18n import notebook_language, speaking
+        from .messages import message
         from .progress import exercises
 
-        titles = {source.strip(): title for title, source in exercises(json.loads(Path(filename).read_text()))}
+        nb = json.loads(Path(filename).read_text())
+        titles = {source.strip(): title for title, source in exercises(nb)}
         failed = results["failed"]
-        summary = f"{len(titles) - len(failed)} of {len(titles)} checks pass; these do not yet:"
+        with speaking(notebook_language(nb)):
+            summary = message("validate_summary", passed=len(titles) - len(failed), total=len(titles))
         for index, entry in enumerate(failed):
             title = titles.get(entry["source"], entry["source"].splitlines()[0])
             entry["source"] = f"{summary}\n\n{title}" if index == 0 else title

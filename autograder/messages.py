@@ -70,6 +70,8 @@ CATALOGUE = {
     # progress
     "progress_summary": "{done} of {total} exercises correct in this session (run each check cell to update):",
     "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
+    # the Validate button's summary (autograder/lab_validate.py)
+    "validate_summary": "{passed} of {total} checks pass; these do not yet:",
     "progress_title": "Your progress",
     "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
     # hints: likely causes

@@ -95,6 +95,25 @@ def test_validate_names_failing_exercises_wraps_their_messages_and_counts_what_p
     assert CourseValidator().validate(str(path)) == {}
 
 
+def test_validate_speaks_the_language_of_the_notebook(tmp_path):
+    import nbformat
+
+    from autograder import i18n
+    from autograder.lab_validate import CourseValidator
+    from autograder.messages import message
+
+    nb = _exercise_notebook(["x = 1", "raise NotImplementedError()"])
+    nb.metadata[i18n.METADATA_KEY] = "zh"
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    failed = CourseValidator().validate(str(path))["failed"]
+    with i18n.speaking("zh"):
+        summary = message("validate_summary", passed=1, total=2)
+        not_attempted = message("label_not_attempted")
+    assert failed[0]["source"].splitlines()[0] == summary and summary != "1 of 2 checks pass; these do not yet:"
+    assert failed[0]["raw_error"].startswith(f"{not_attempted}:"), failed[0]["raw_error"]
+
+
 def test_setup_gives_the_lab_the_course_validate_and_nbgrader_validate_whole_messages(tmp_path):
     import shutil
 
