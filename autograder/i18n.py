@@ -18,7 +18,6 @@ import contextlib
 import contextvars
 import functools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -46,11 +45,11 @@ def notebook_language(nb):
 @functools.lru_cache(maxsize=1)
 def _kernel_language():
     """The language of the notebook this kernel runs (JupyterLab sets ``JPY_SESSION_NAME``), read once."""
-    path = os.environ.get("JPY_SESSION_NAME")
-    if not path:
+    from .paths import kernel_notebook
+
+    path = kernel_notebook()
+    if path is None:
         return SOURCE_LANGUAGE
-    path = Path(path)
-    path = path if path.is_absolute() else Path.cwd() / path.name
     try:
         return notebook_language(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):

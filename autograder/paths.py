@@ -21,6 +21,16 @@ def data_path(name):
     return path
 
 
+def kernel_notebook(path=None):
+    """The notebook ``path``, else the one JupyterLab started this kernel for (``JPY_SESSION_NAME``),
+    or None; a relative name is taken in the kernel's working folder."""
+    path = path or os.environ.get("JPY_SESSION_NAME")
+    if not path:
+        return None
+    path = Path(path)
+    return path if path.is_absolute() else Path.cwd() / path.name
+
+
 def tool_env(**extra):
     """The environment with this venv's ``bin/`` first on PATH, plus ``extra`` variables.
 

@@ -8,38 +8,33 @@ kernel started.
 """
 
 import json
-import os
 import re
-from pathlib import Path
 
 from . import session
 from .messages import message
+from .paths import kernel_notebook
 
-_HEADING = re.compile(r"^#+\s*(.+)$", re.M)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-def exercises(nb):
-    """``[(title, check cell source)]`` for every check cell of a notebook (JSON dict)."""
-    found, title = [], None
+def check_cells_with_headings(nb):
+    """``[(heading, cell)]``: every check cell of a notebook (JSON dict or nbformat node) with the
+    last heading above it (None before the first)."""
+    found, heading = [], None
     for cell in nb.get("cells", []):
-        source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
-            headings = _HEADING.findall(source)
-            if headings:
-                title = headings[-1].strip()
+            headings = _HEADING.findall("".join(cell.get("source", "")))
+            heading = headings[-1] if headings else heading
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution"):
-            found.append((title or meta.get("grade_id", "?"), source))
+            found.append((heading, cell))
     return found
 
 
-def _notebook_path(path):
-    """The notebook to read: ``path``, else the one JupyterLab started this kernel for."""
-    path = path or os.environ.get("JPY_SESSION_NAME")
-    if not path:
-        return None
-    path = Path(path)
-    return path if path.is_absolute() else Path.cwd() / path.name
+def exercises(nb):
+    """``[(title, check cell source)]`` for every check cell of a notebook."""
+    return [(heading or cell["metadata"]["nbgrader"].get("grade_id", "?"), "".join(cell.get("source", "")))
+            for heading, cell in check_cells_with_headings(nb)]
 
 
 class Progress(list):
@@ -51,7 +46,7 @@ class Progress(list):
 
 def progress(path=None):
     """Print each exercise of this notebook with its verdict in the current kernel; return the rows."""
-    notebook = _notebook_path(path)
+    notebook = kernel_notebook(path)
     if notebook is None or not notebook.exists():
         print(message("progress_unknown"))
         return None

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import nbformat
 
+from ..progress import check_cells_with_headings
 from .course import grade_id
+from .reference import is_check_cell as is_check
 from .score import chapters_in_play, csv_text
 
 SCORES_HEADER = ["learner", "chapter", "exercise", "title", "score", "max", "status", "verdict", "message"]
 # an exercise's verdict, from the check cell's error output (ename) or its absence
 VERDICTS = {"Incorrect": "incorrect", "NotAttempted": "not attempted", "NotRun": "not run",
             "NoEvidence": "no evidence", "MalformedEvidence": "no evidence"}
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -43,23 +44,12 @@ class Result:
     message: str = ""
 
 
-def is_check(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade") and not meta.get("solution"))
-
-
 def exercises(chapter, template=None):
     """The chapter's exercises, in notebook order, titled by the heading above each check cell
     (of ``template``, an edition of the chapter; the English one by default)."""
-    found, title = [], ""
-    for cell in (template or chapter.template).cells:
-        if cell.cell_type == "markdown":
-            headings = _HEADING.findall(cell.source)
-            title = headings[-1].replace("`", "").replace("**", "") if headings else title   # plain text
-        elif is_check(cell):
-            points = float(cell.metadata["nbgrader"].get("points") or 0)
-            found.append(Exercise(grade_id(cell), title or grade_id(cell), points))
-    return found
+    return [Exercise(grade_id(cell), (heading or "").replace("`", "").replace("**", "") or grade_id(cell),   # plain
+                     float(cell.metadata["nbgrader"].get("points") or 0))
+            for heading, cell in check_cells_with_headings(template or chapter.template)]
 
 
 def plain(text):
