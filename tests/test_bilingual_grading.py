@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from autograder import i18n
-from autograder.grading.pipeline import grade
+from autograder.grading.pipeline import export, grade
 from autograder.messages import message
 from autograder.notebooks import chapter_notebook
 from autograder.editions import edition_root
@@ -52,13 +52,23 @@ def test_one_chinese_and_one_english_submission_of_the_same_answers_grade_alike(
         assert error.evalue.startswith(f"{incorrect}:"), (learner, error.evalue)
         passed = next(gid for gid, points in per_cell[learner] if points)
         assert "".join(o.get("text", "") for o in cells[passed].outputs).startswith(f"{correct}:")
-        feedback = (tmp_path / "out" / "feedback" / learner / CHAPTER /
-                    release_path(CHAPTER).with_suffix(".html").name).read_text()
-        assert incorrect in feedback
-        with i18n.speaking(language):   # the header and the table of exercises speak the edition's language
-            header = [message(f"feedback_{key}") for key in ("learner", "score", "exercise", "verdict")]
-            verdict_words = {message("verdict_correct"), message("verdict_incorrect")}
-        table = feedback[feedback.index('id="exercises"'):feedback.index("</table>")]
-        assert all(f">{word}<" in table or f"{word}:" in feedback for word in header), (learner, header)
-        assert all(f">{word}<" in table for word in verdict_words), (learner, verdict_words)
-        assert ("第 1 章" in feedback) == (language == "zh"), f"{learner}'s feedback shows the other edition's prose"
+        _assert_feedback_speaks(tmp_path / "out", learner, language)
+    # feedback rendered again later (course override, formgrader) keeps each submission's language
+    for path in (tmp_path / "out" / "feedback").rglob("*.html"):
+        path.unlink()
+    export(REPO, tmp_path / "out", refresh_feedback=[(learner, CHAPTER) for learner in rows])
+    for learner, language in (("reads-english", "en"), ("reads-chinese", "zh")):
+        _assert_feedback_speaks(tmp_path / "out", learner, language)
+
+
+def _assert_feedback_speaks(out, learner, language):
+    feedback = (out / "feedback" / learner / CHAPTER / release_path(CHAPTER).with_suffix(".html").name).read_text()
+    with i18n.speaking(language):   # the header and the table of exercises speak the edition's language
+        incorrect = message("label_incorrect")
+        header = [message(f"feedback_{key}") for key in ("learner", "score", "exercise", "verdict")]
+        verdict_words = {message("verdict_correct"), message("verdict_incorrect")}
+    assert incorrect in feedback
+    table = feedback[feedback.index('id="exercises"'):feedback.index("</table>")]
+    assert all(f">{word}<" in table or f"{word}:" in feedback for word in header), (learner, header)
+    assert all(f">{word}<" in table for word in verdict_words), (learner, verdict_words)
+    assert ("第 1 章" in feedback) == (language == "zh"), f"{learner}'s feedback shows the other edition's prose"

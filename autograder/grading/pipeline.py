@@ -554,8 +554,7 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None):
         nb = nbformat.read(out_dir / "autograded" / learner / chapter.name / f"{chapter.topic}.ipynb", as_version=4)
         reasons = statuses.get(learner, {}).get(chapter.name, {}).get("reasons", [])
         late = next((r for r in reasons if "after the due date" in r), "")
-        with speaking(notebook_language(nb)):   # as when it was graded: the submission's edition
-            html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
+        html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
         write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
     written, problems = _write_overview(out_dir, db_url, all_chapters, written)
     if problems:

@@ -23,7 +23,7 @@ import os
 import re
 from pathlib import Path
 
-from ..i18n import notebook_language
+from ..i18n import notebook_language, speaking
 from ..messages import message
 from .course import is_protected
 
@@ -80,7 +80,8 @@ class Feedback:
                     return super().preprocess_cell(cell, resources, cell_index)
                 return cell, resources
 
-        edition = chapter.template_in(notebook_language(nb))   # titles in the submission's language
+        language = notebook_language(nb)   # the page speaks the submission's edition's language
+        edition = chapter.template_in(language)
         with Gradebook(self.db_url) as gb:
             found = results(gb, None, chapter, learner, nb=nb, template=edition)
         nb = copy.deepcopy(nb)
@@ -100,12 +101,15 @@ class Feedback:
                 if output.output_type == "error":
                     labelled = output.evalue.split(":", 1)[0].replace(" ", "").lower() == output.ename.lower()
                     output.traceback = [output.evalue if labelled else f"{output.ename}: {output.evalue}"]
+        with speaking(language):
+            labels = {key: message(f"feedback_{key}") for key in FEEDBACK_LABELS}
+            verdicts = {r.verdict: message("verdict_" + r.verdict.replace(" ", "_")) for r in found}
         resources["course"] = {
             "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter, edition),
-            "late": late, "labels": {key: message(f"feedback_{key}") for key in FEEDBACK_LABELS},
+            "late": late, "labels": labels,
             "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
             "exercises": [{"title": r.exercise.title, "anchor": r.exercise.grade_id, "verdict": r.verdict,
-                           "verdict_text": message("verdict_" + r.verdict.replace(" ", "_")),
+                           "verdict_text": verdicts[r.verdict],
                            "score": "-" if r.score is None else f"{r.score:g}", "points": f"{r.exercise.points:g}"}
                           for r in found]}
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
