@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import i18n
+from .grading.course import is_check_cell
 from .markdown_blocks import prose_blocks
 from .notebooks import chapter_notebook, chapters, read_script
 
@@ -51,11 +52,6 @@ def chapter_texts(course_root, chapter):
         if cell.cell_type == "markdown":
             texts.extend(t for t in prose_blocks(cell.source) if t not in texts)
     return texts
-
-
-def _is_check_cell(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
 
 def _pattern(node):
@@ -109,7 +105,7 @@ def check_texts(course_root):
     for folder in chapters(Path(course_root) / "solutions"):
         script = f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py"
         for cell in read_script(chapter_notebook(folder).with_suffix(".py")).cells:
-            if _is_check_cell(cell):
+            if is_check_cell(cell):
                 for text in _sentences(cell.source):
                     texts.setdefault(text, script)
     package = Path(__file__).resolve().parent

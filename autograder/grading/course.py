@@ -30,6 +30,12 @@ def is_protected(cell):
     return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
 
 
+def is_check_cell(cell):
+    """A code cell that is graded and holds no solution: an exercise's check."""
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..probe import REFERENCE_MIME
-from .course import grade_id
+from .course import grade_id, is_check_cell
 
 CHECK_FUNCTIONS = ("check_tensor", "check_value", "check_function", "check_module", "check_that")
 PUBLISH = '\n__import__("autograder.probe").probe.publish_records()\n'
@@ -41,11 +41,6 @@ class Reference:
 
     def request(self, gid):
         return probe_request(self.cells[gid])
-
-
-def is_check_cell(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def check_calls(source):

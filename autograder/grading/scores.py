@@ -16,8 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..progress import check_cells_with_headings
-from .course import grade_id
-from .reference import is_check_cell as is_check
+from .course import grade_id, is_check_cell
 from .score import chapters_in_play, csv_text
 
 SCORES_HEADER = ["learner", "chapter", "exercise", "title", "score", "max", "status", "verdict", "message"]
@@ -67,9 +66,9 @@ def cell_verdicts(nb):
     for cell in nb.cells:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         timeouts = [o for o in errors if o.get("ename") == "CellTimeout"]
-        if timeouts and not is_check(cell):
+        if timeouts and not is_check_cell(cell):
             interrupted = plain(timeouts[0].get("evalue"))
-        if not is_check(cell):
+        if not is_check_cell(cell):
             continue
         if interrupted:
             found[grade_id(cell)] = ("interrupted", f"the answer cell was {interrupted}")

@@ -19,8 +19,7 @@ import nbformat
 from ..judge import MalformedEvidence, format_correct, judge
 from ..outcomes import CheckFailed
 from ..probe import EVIDENCE_MIME, request_digest
-from .course import grade_id
-from .reference import is_check_cell
+from .course import grade_id, is_check_cell
 
 MAX_EVIDENCE_BYTES = 16 * 1024**2
 
