@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Any Python 3.10 to 3.13 (autograder/pythons.py says so, first thing in `make setup`).
+# Any Python 3.10 to 3.13 (autograder/maintainers/pythons.py says so, first thing in `make setup`).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -62,10 +62,10 @@ help: ## list the targets
 
 setup: $(STAMP) ## create .venv with the pinned requirements (idempotent)
 
-$(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder/pythons.py
+$(STAMP): requirements.lock pyproject.toml autograder/maintainers/lab_settings.py autograder/maintainers/pythons.py
 	@# Stop at once on a Python the lock does not cover (or one that cannot make a venv).
-	@if test -x $(BIN)/python; then $(BIN)/python autograder/pythons.py $(VENV); \
-	 elif command -v $(PYTHON) >/dev/null; then $(PYTHON) autograder/pythons.py; \
+	@if test -x $(BIN)/python; then $(BIN)/python autograder/maintainers/pythons.py $(VENV); \
+	 elif command -v $(PYTHON) >/dev/null; then $(PYTHON) autograder/maintainers/pythons.py; \
 	 else echo "make setup: '$(PYTHON)' not found. Install Python 3.10 to 3.13, then: make setup PYTHON=/path/to/python3" >&2; exit 1; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -75,7 +75,7 @@ $(STAMP): requirements.lock pyproject.toml autograder/lab_settings.py autograder
 	$(BIN)/python -m pip install --quiet -c requirements.lock "torch==$$(sed -n 's/^torch==//p' requirements.lock)"
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m autograder.lab_settings $(VENV)
+	$(BIN)/python -m autograder.maintainers.lab_settings $(VENV)
 	touch $@
 
 lab: setup ## open JupyterLab on the learner notebooks (EDITION=zh: the Chinese edition)
@@ -88,15 +88,15 @@ NBVAL = $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-wit
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
 
 test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading (Dask, PostgreSQL), browser, mutants, unprivileged
-	$(BIN)/python -m autograder.browser_setup
+	$(BIN)/python -m autograder.maintainers.browser_setup
 	@# the translation tests validate the PO catalogues with gettext's msgfmt (skipped without it)
 	@command -v msgfmt >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
 	  || echo "make test: gettext's msgfmt is missing (apt-get install gettext); its catalogue check is skipped" >&2
-	$(BIN)/python -m autograder.postgres_setup
+	$(BIN)/python -m autograder.maintainers.postgres_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(NBVAL)
-	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
+	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions
 	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)
 
 test-cuda: setup ## nbval on the solutions with CUDA (run it on a machine with an NVIDIA GPU)
@@ -131,13 +131,13 @@ formgrader: setup ## nbgrader's formgrader on the class graded in $(OUT): review
 	$(BIN)/course formgrader --out $(OUT)
 
 mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
-	$(BIN)/python -m autograder.mutation --jobs $(JOBS) solutions
+	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions
 
 bench: setup ## time stock nbgrader autograde against make grade (local, and on 2 Dask workers) on the sample class
-	$(BIN)/python -m autograder.bench --jobs $(JOBS) $(BENCH_ARGS)
+	$(BIN)/python -m autograder.maintainers.bench --jobs $(JOBS) $(BENCH_ARGS)
 
 lock: setup $(UV_STAMP) ## re-resolve requirements.in for Python 3.10-3.13 into requirements.lock (uv, needs PyPI)
-	$(BIN)/python -m autograder.lock --uv $(COURSE_UV)
+	$(BIN)/python -m autograder.maintainers.lock --uv $(COURSE_UV)
 
 $(UV_STAMP): | $(STAMP)
 	test -x $(TOOLS)/bin/python || $(BIN)/python -m venv $(TOOLS)

@@ -1,17 +1,17 @@
 """Checks, release and grading for the PyTorch course, as one flat API.
 
 The check functions (which need torch) load on first use, so that the course's kernel class
-and Validate extension (``autograder.kernel``, ``autograder.lab_validate``) import this package
+and Validate extension (``autograder.learner.kernel``, ``autograder.learner.lab_validate``) import this package
 without loading torch.
 """
 
 import importlib
 
-from . import session
-from .messages import message, use_catalogue
-from .outcomes import CheckFailed, Incorrect, NotAttempted
+from .learner import session
+from .learner.messages import message, use_catalogue
+from .learner.outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
-from .progress import progress
+from .learner.progress import progress
 
 _NEEDS_TORCH = {
     "Case": "checks", "check_function": "checks", "check_module": "checks", "check_tensor": "checks",
@@ -26,7 +26,7 @@ def __getattr__(name):
     if name not in _NEEDS_TORCH:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     session.install()   # the course kernel imports this package before its shell exists
-    value = getattr(importlib.import_module(f".{_NEEDS_TORCH[name]}", __name__), name)
+    value = getattr(importlib.import_module(f".learner.{_NEEDS_TORCH[name]}", __name__), name)
     globals()[name] = value
     return value
 

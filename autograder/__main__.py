@@ -1,3 +1,5 @@
+"""``python -m autograder``: the same as the ``course`` command."""
+
 import sys
 
 from .cli import main

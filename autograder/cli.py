@@ -5,21 +5,21 @@ import sys
 
 
 def _release(args):
-    from .release import release_all
+    from .authoring.release import release_all
 
     for folder in release_all(".", only=args.chapters or None):
         print(f"released {folder}")
 
 
 def _outputs(args):
-    from .authoring import build_all
+    from .authoring.solutions import build_all
 
     for notebook in build_all("solutions", only=args.chapters or None, run=not args.no_execute):
         print(f"{'built' if args.no_execute else 'executed'} {notebook}")
 
 
 def _translations(args):
-    from .catalogues import update_catalogues
+    from .authoring.catalogues import update_catalogues
 
     for stats in update_catalogues("."):
         print(stats)

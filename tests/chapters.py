@@ -4,10 +4,10 @@ import copy
 import shutil
 from pathlib import Path
 
-from autograder.authoring import read  # noqa: F401 - re-exported for the chapter tests
+from autograder.authoring.solutions import read  # noqa: F401 - re-exported for the chapter tests
 from autograder.grading import demo
-from autograder.grading.course import grade_id, is_solution
-from autograder.notebooks import chapter_notebook, chapters
+from autograder.cells import grade_id, is_solution
+from autograder.authoring.notebooks import chapter_notebook, chapters
 
 REPO = Path(__file__).resolve().parent.parent
 CHAPTERS = [folder.name for folder in chapters(REPO / "solutions")]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.postgres_setup import find_postgres_bin
+from autograder.maintainers.postgres_setup import find_postgres_bin
 
 
 def _free_port():

@@ -4,7 +4,7 @@ import re
 
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.authoring import IGNORE_TAG, carry_outputs, load_sanitizers, read
+from autograder.authoring.solutions import IGNORE_TAG, carry_outputs, load_sanitizers, read
 
 ADDRESS = [(re.compile(r"0x[0-9a-f]+"), "0xADDRESS")]
 
@@ -56,8 +56,8 @@ def test_the_committed_sanitizer_file_pairs_every_regex_with_a_replacement(repo)
 
 
 def test_nbval_tags_come_from_the_chapter_scripts_and_never_reach_learners(repo):
-    from autograder.notebooks import chapter_notebook, chapters, read_script
-    from autograder.release import TEST_ONLY_TAGS
+    from autograder.authoring.notebooks import chapter_notebook, chapters, read_script
+    from autograder.authoring.release import TEST_ONLY_TAGS
 
     tagged = 0
     for folder in chapters(repo / "solutions"):
@@ -75,7 +75,7 @@ def test_nbval_tags_come_from_the_chapter_scripts_and_never_reach_learners(repo)
 
 
 def test_release_drops_test_tags_and_keeps_the_others():
-    from autograder.release import drop_test_tags
+    from autograder.authoring.release import drop_test_tags
 
     notebook = nb(("print(torch.empty(2))", None), ("x = 1", None))
     notebook.cells[0].metadata["tags"] = [IGNORE_TAG]

@@ -4,11 +4,11 @@ feedback is in the language of the edition they submitted."""
 import nbformat
 import pytest
 
-from autograder import i18n
+from autograder.learner import i18n
 from autograder.grading.pipeline import export, grade
-from autograder.messages import message
-from autograder.notebooks import chapter_notebook
-from autograder.editions import edition_root
+from autograder.learner.messages import message
+from autograder.authoring.notebooks import chapter_notebook
+from autograder.authoring.editions import edition_root
 from nbgrader.utils import determine_grade
 
 from chapters import REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, wrong_answers

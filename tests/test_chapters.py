@@ -11,9 +11,9 @@ import re
 import nbformat
 import pytest
 
-from autograder.gradebook_io import read_scores
-from autograder.notebooks import cell_signature, read_script
-from autograder.release import generate
+from autograder.grading.grades import read_scores
+from autograder.authoring.notebooks import cell_signature, read_script
+from autograder.authoring.release import generate
 from autograder.paths import run_nbgrader as nbgrader
 from chapters import (CHAPTERS, REPO, answer_cells, check_cells, grade_id, read, release_path,
                       scratch_course, solution_path, with_answers, wrong_answers)

@@ -5,7 +5,7 @@ import torch
 
 from autograder import (Incorrect, NotAttempted, check_function, check_module, check_tensor, check_that,
                         check_value, message, use_catalogue)
-from autograder.messages import CATALOGUE
+from autograder.learner.messages import CATALOGUE
 
 
 def fails(kind, call, *parts):

@@ -18,10 +18,11 @@ import pytest
 
 from autograder.grading import sandbox
 from autograder.grading.collect import collect
-from autograder.grading.course import find_chapters, grade_id
+from autograder.cells import grade_id
+from autograder.grading.course import find_chapters
 from autograder.grading.restore import Unreadable, read_submission, restore
 from autograder.grading import reference, verdicts
-from autograder.grading.score import grades_table
+from autograder.grading.grades import grades_table
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "grading"

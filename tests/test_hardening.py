@@ -24,7 +24,7 @@ from autograder.grading import sandbox
 from autograder.grading.collect import ArchiveRefused, collect, from_zip, lms_regexp
 from autograder.grading.course import find_chapters
 from autograder.grading.restore import Unreadable, read_submission, restore
-from autograder.grading.score import csv_text
+from autograder.grading.grades import csv_text
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "hardening"
@@ -249,7 +249,7 @@ def test_feedback_html_keeps_no_script_from_a_hostile_submission(graded):
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_hostile_feedback_runs_no_script_in_chromium(graded):
-    from autograder.browser_setup import find_chromium
+    from autograder.maintainers.browser_setup import find_chromium
 
     chromium = find_chromium()
     if not chromium:

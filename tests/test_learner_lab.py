@@ -12,7 +12,7 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
-from autograder.lab_settings import install
+from autograder.maintainers.lab_settings import install
 
 
 def test_the_course_kernel_reports_the_metadata_every_released_notebook_stores(tmp_path, repo):
@@ -52,7 +52,7 @@ def test_the_course_kernel_is_ipython_with_the_check_hooks_left_to_the_check_lib
     argv = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())["argv"]
     assert argv[0] == "python" and argv[1:3] == ["-m", "ipykernel_launcher"], argv
     # the kernel class and the Validate extension load no torch (into every kernel start and the server)
-    loaded = subprocess.run([sys.executable, "-c", "import autograder.kernel, autograder.lab_validate, sys; "
+    loaded = subprocess.run([sys.executable, "-c", "import autograder.learner.kernel, autograder.learner.lab_validate, sys; "
                              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]", loaded
@@ -79,7 +79,7 @@ def _exercise_notebook(answers):
 def test_validate_names_failing_exercises_wraps_their_messages_and_counts_what_passes(tmp_path):
     import nbformat
 
-    from autograder.lab_validate import WIDTH, CourseValidator
+    from autograder.learner.lab_validate import WIDTH, CourseValidator
 
     path = tmp_path / "chapter.ipynb"
     nbformat.write(_exercise_notebook(["x = 1", "raise NotImplementedError()"]), path)
@@ -98,9 +98,9 @@ def test_validate_names_failing_exercises_wraps_their_messages_and_counts_what_p
 def test_validate_speaks_the_language_of_the_notebook(tmp_path):
     import nbformat
 
-    from autograder import i18n
-    from autograder.lab_validate import CourseValidator
-    from autograder.messages import message
+    from autograder.learner import i18n
+    from autograder.learner.lab_validate import CourseValidator
+    from autograder.learner.messages import message
 
     nb = _exercise_notebook(["x = 1", "raise NotImplementedError()"])
     nb.metadata[i18n.METADATA_KEY] = "zh"
@@ -125,7 +125,7 @@ def test_setup_gives_the_lab_the_course_validate_and_nbgrader_validate_whole_mes
     shutil.copy(Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "nbgrader.json", config_d)
     install(tmp_path)
     enabled = ExtensionConfigManager(read_config_path=[str(tmp_path / "etc" / "jupyter")]).get_jpserver_extensions()
-    assert enabled["autograder.lab_validate"] is True
+    assert enabled["autograder.learner.lab_validate"] is True
     assert enabled["nbgrader.server_extensions.validate_assignment"] is False
     validator = json.loads((tmp_path / "etc" / "jupyter" / "nbgrader_config.json").read_text())["Validator"]
     assert validator["width"] >= 190 and "{num_failed}" in validator["failed_warning"]

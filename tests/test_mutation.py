@@ -1,13 +1,13 @@
 """Mutation testing of the exercises (issue 13): the engine itself.
 
-`make test` runs ``python -m autograder.mutation solutions`` on every chapter; these
+`make test` runs ``python -m autograder.authoring.mutation solutions`` on every chapter; these
 tests prove that the engine makes the changes it promises, that a weak check lets a
 mutant survive where a strong one kills it, and that the report holds the line.
 """
 
 import nbformat
 
-from autograder.mutation import Result, _run_one, mutants, report
+from autograder.authoring.mutation import Result, _run_one, mutants, report
 
 
 def _answer(code):

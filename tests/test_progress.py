@@ -4,7 +4,8 @@ import json
 
 import nbformat
 
-from autograder import progress, session
+from autograder import progress
+from autograder.learner import session
 from chapters import REPO, release_path
 
 

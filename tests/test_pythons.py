@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import lock
-from autograder.pythons import SUPPORTED, supported_names, unsupported_message
+from autograder.maintainers import lock
+from autograder.maintainers.pythons import SUPPORTED, supported_names, unsupported_message
 
 REPO = Path(__file__).resolve().parent.parent
 LOCK_TEXT = (REPO / "requirements.lock").read_text()

@@ -24,7 +24,7 @@ import pytest
 
 from autograder.grading import sandbox
 from autograder.grading.pipeline import grade
-from autograder.notebooks import without_outputs
+from autograder.authoring.notebooks import without_outputs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "redteam"))
 from attacks import ATTACKS  # noqa: E402

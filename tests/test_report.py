@@ -266,7 +266,7 @@ def test_report_shows_histogram_pass_rates_messages_and_who_needs_a_look(graded)
 @pytest.mark.e2e
 def test_report_and_feedback_render_in_chromium(graded):
     """Open report.html from disk (no server): the histogram is drawn; feedback wraps its long lines."""
-    from autograder.browser_setup import ensure_chromium
+    from autograder.maintainers.browser_setup import ensure_chromium
 
     chromium = ensure_chromium()
     if chromium is None:

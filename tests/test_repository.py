@@ -4,7 +4,7 @@ import json
 import re
 import subprocess
 
-from autograder.lab_settings import install
+from autograder.maintainers.lab_settings import install
 from autograder.paths import data_path
 
 import pytest
@@ -31,7 +31,7 @@ def test_the_lock_pins_every_package_and_torch_exactly(repo):
 
 
 def test_the_lock_leaves_out_slow_optional_and_cuda_only_packages(repo):
-    from autograder.lock import CUDA_ONLY, EXCLUDED, pins
+    from autograder.maintainers.lock import CUDA_ONLY, EXCLUDED, pins
 
     names = {name for name, _version, _marker in pins((repo / "requirements.lock").read_text())}
     assert not names & set(EXCLUDED), "rfc3987-syntax/lark slow every Jupyter start"
@@ -68,7 +68,7 @@ def test_the_disabled_extensions_exist_in_this_venv(repo):
     import sys
     from pathlib import Path
 
-    from autograder.lab_settings import INSTRUCTOR_ONLY
+    from autograder.maintainers.lab_settings import INSTRUCTOR_ONLY
 
     bundle = "".join(p.read_text(errors="ignore") for p in
                      (Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader").rglob("*.js"))

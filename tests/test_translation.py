@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 
-from autograder import i18n
-from autograder.messages import CATALOGUE, message
-from autograder.notebooks import chapter_notebook
-from autograder.catalogues import (TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue, read_glossary, stats,
+from autograder.learner import i18n
+from autograder.learner.messages import CATALOGUE, message
+from autograder.authoring.notebooks import chapter_notebook
+from autograder.authoring.catalogues import (TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue, read_glossary, stats,
                                    templates, update_catalogues)
-from autograder.editions import edition_root, translated_notebook
-from autograder.markdown_blocks import blocks, parser, translate_markdown
+from autograder.authoring.editions import edition_root, translated_notebook
+from autograder.authoring.markdown_blocks import blocks, parser, translate_markdown
 from chapters import CHAPTERS, REPO, read, release_path
 
 LANGUAGES = TRANSLATED_LANGUAGES
@@ -278,7 +278,7 @@ def test_make_lab_refuses_an_edition_the_course_does_not_have():
 
 
 def test_check_sentences_are_extracted_from_check_cells_and_library_cases():
-    from autograder.catalogues import _sentences
+    from autograder.authoring.catalogues import _sentences
 
     source = ('HINT = "clear old gradients first."\n'
               'cases = [Case((m,), 1.0, problem="does not train.", hint=HINT)]\n'

@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
-from autograder import checks, probe
+from autograder.learner import checks, probe
 from autograder.grading import reference, verdicts
-from autograder.judge import MalformedEvidence, judge
+from autograder.learner.judge import MalformedEvidence, judge
 
 NONCE = "n" * 32
 

@@ -16,28 +16,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..i18n import SOURCE_LANGUAGE
-from ..notebooks import chapter_notebook, chapters
-
-
-def is_solution(cell):
-    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
-
-
-def is_protected(cell):
-    """A test (grade, not solution) or read-only cell: always taken from the source."""
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
-
-
-def is_check_cell(cell):
-    """A code cell that is graded and holds no solution: an exercise's check."""
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+from ..learner.i18n import SOURCE_LANGUAGE
+from ..authoring.notebooks import chapter_notebook, chapters
+from ..cells import grade_id, is_protected
 
 
 @dataclass(frozen=True)
@@ -93,6 +74,17 @@ class Chapter:
     def max_score(self):
         return float(sum(float(c.metadata["nbgrader"].get("points") or 0) for c in self.template.cells
                          if c.metadata.get("nbgrader", {}).get("grade")))
+
+
+def chapter_title(chapter, template=None):
+    """The chapter notebook's first heading ("Chapter 1 · Tensors"), else its name; from ``template``
+    (an edition of the chapter) if given."""
+    for cell in (template or chapter.template).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip().replace("`", "").replace("**", "")   # plain text
+    return chapter.name
 
 
 def find_chapters(course_root, only=None):

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..notebooks import without_outputs
-from .course import find_chapters, grade_id, is_protected, is_solution
+from ..authoring.notebooks import without_outputs
+from ..cells import grade_id, is_protected, is_solution
+from .course import find_chapters
 
 EXPECTED_STATUS = {"ada": "graded", "ben": "graded", "cy": "graded", "dee": "graded",
                    "eve": "unreadable", "fay": "timeout", "gil": "late"}

@@ -24,13 +24,13 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..probe import EVIDENCE_MIME, REFERENCE_MIME
+from ..learner.probe import EVIDENCE_MIME, REFERENCE_MIME
 from . import sandbox
 
 WARMUP = """\
 import numpy, torch, matplotlib
 import matplotlib.pyplot
-import autograder, autograder.probe, cloudpickle
+import autograder, autograder.learner.probe, cloudpickle
 """
 KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]

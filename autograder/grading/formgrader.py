@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from .course import find_chapters
-from .score import write_atomic
+from .grades import write_atomic
 
 
 def prepare(course_root, out_dir, db_url=None):

@@ -43,8 +43,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..checks import RECORD_ENV, SECRET_ENV
-from ..i18n import SOURCE_LANGUAGE, notebook_language, speaking
+from ..learner.checks import RECORD_ENV, SECRET_ENV
+from ..learner.i18n import SOURCE_LANGUAGE, notebook_language, speaking
 from ..paths import tool_env
 from . import reference as references
 from . import sandbox, verdicts
@@ -54,7 +54,8 @@ from .late import apply_late_policy, late_reason, parse_due, parse_time, set_due
 from .report import report_html
 from .execute import execute, run_all
 from .restore import Unreadable, read_submission, restore
-from .score import Feedback, csv_text, grades_table, save_grades, write_atomic
+from .feedback import Feedback
+from .grades import csv_text, grades_table, save_grades, write_atomic
 from .scores import scores_csv, scores_rows
 
 STATUS_FILE = "grading-status.json"

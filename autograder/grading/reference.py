@@ -21,11 +21,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..probe import REFERENCE_MIME
-from .course import grade_id, is_check_cell
+from ..learner.probe import REFERENCE_MIME
+from ..cells import grade_id, is_check_cell
 
 CHECK_FUNCTIONS = ("check_tensor", "check_value", "check_function", "check_module", "check_that")
-PUBLISH = '\n__import__("autograder.probe").probe.publish_records()\n'
+PUBLISH = '\n__import__("autograder.learner.probe").learner.probe.publish_records()\n'
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 
 
@@ -126,11 +126,11 @@ def probe_request(records):
 
 
 def learner_cell_source(nonce):
-    return f'__import__("autograder.probe").probe.run_pending("{nonce}")\n'
+    return f'__import__("autograder.learner.probe").learner.probe.run_pending("{nonce}")\n'
 
 
 def delivery_source(nonce, request):
-    return f'__import__("autograder.probe").probe.receive("{nonce}", "{request}")'
+    return f'__import__("autograder.learner.probe").learner.probe.receive("{nonce}", "{request}")'
 
 
 def cache_key(chapter, secret, data_dir):

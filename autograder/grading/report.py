@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .score import chapter_title, chapters_in_play
+from .course import chapter_title
+from .grades import chapters_in_play
 from .scores import exercises, feedback_path, results
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .collect import MAX_NOTEBOOK_BYTES, Refused, read_regular
-from .course import grade_id, is_protected, is_solution
+from ..cells import grade_id, is_protected, is_solution
 
 
 class Unreadable(Exception):

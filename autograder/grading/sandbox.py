@@ -116,7 +116,7 @@ def _readonly_paths(argv, limits):
             paths.append(str(venv))
         paths.append(str(Path(os.path.realpath(argv[0])).parent.parent))
     import autograder
-    from autograder.paths import REPO_ROOT
+    from ..paths import REPO_ROOT
 
     paths.append(str(Path(autograder.__file__).resolve().parent))
     data = os.environ.get("COURSE_DATA_DIR", str(REPO_ROOT / "data"))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..progress import check_cells_with_headings
-from .course import grade_id, is_check_cell
-from .score import chapters_in_play, csv_text
+from ..learner.progress import check_cells_with_headings
+from ..cells import grade_id, is_check_cell
+from .grades import chapters_in_play, csv_text
 
 SCORES_HEADER = ["learner", "chapter", "exercise", "title", "score", "max", "status", "verdict", "message"]
 # an exercise's verdict, from the check cell's error output (ename) or its absence

@@ -2,7 +2,7 @@
 
 For each check cell of an executed submission: find the one evidence output
 that its probe call published, read it with ``torch.load(weights_only=True)``,
-judge every check with :func:`autograder.judge.judge`, and replace the cell's
+judge every check with :func:`autograder.learner.judge.judge`, and replace the cell's
 outputs with the verdict (a confirming line, or an error output that nbgrader
 scores 0) and its source with the template's. A cell earns points only on
 positive evidence: missing, duplicated, oversized or malformed evidence, or a
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from ..judge import MalformedEvidence, format_correct, judge
-from ..outcomes import CheckFailed
-from ..probe import EVIDENCE_MIME, request_digest
-from .course import grade_id, is_check_cell
+from ..learner.judge import MalformedEvidence, format_correct, judge
+from ..learner.outcomes import CheckFailed
+from ..learner.probe import EVIDENCE_MIME, request_digest
+from ..cells import grade_id, is_check_cell
 
 MAX_EVIDENCE_BYTES = 16 * 1024**2
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.browser_setup import ensure_chromium
+from autograder.maintainers.browser_setup import ensure_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / ".artifacts"

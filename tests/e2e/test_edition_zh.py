@@ -2,9 +2,9 @@
 
 import pytest
 
-from autograder.i18n import speaking
-from autograder.messages import message
-from autograder.notebooks import chapter_notebook
+from autograder.learner.i18n import speaking
+from autograder.learner.messages import message
+from autograder.authoring.notebooks import chapter_notebook
 from test_jupyterlab import (CHAPTERS, REPO, TRACEBACK_WALL, _expect, is_answer, is_check, load, nbgrader,
                              open_notebook, output_text, run_all, run_cell, solution_source, type_into,
                              wait_for_idle_kernel)

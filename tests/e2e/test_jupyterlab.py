@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.demo import wrong_answers
-from autograder.messages import message
-from autograder.notebooks import chapter_notebook, chapters
+from autograder.learner.messages import message
+from autograder.authoring.notebooks import chapter_notebook, chapters
 
 pytestmark = pytest.mark.e2e
 
@@ -365,8 +365,8 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
     """Open a chapter, let its kernel start and report its language, close it: nothing to save.
 
     JupyterLab copies the kernel's kernelspec and language_info into the notebook it opens and
-    marks it modified when they differ from the stored ones (autograder/notebooks.py,
-    autograder/kernel.py)."""
+    marks it modified when they differ from the stored ones (autograder/authoring/notebooks.py,
+    autograder/learner/kernel.py)."""
     learner_path = chapter_notebook(lab_server.root / chapter)
     relpath = learner_path.relative_to(lab_server.root).as_posix()
     cells = open_notebook(page, lab_server, relpath)
@@ -384,7 +384,7 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
 
 def test_validate_names_the_failing_exercises_and_says_how_many_checks_pass(page, lab_server):
     """The Validate button on an untouched chapter: a summary first, each failing exercise by its
-    heading with its verdict, and no check cell's source (autograder/lab_validate.py)."""
+    heading with its verdict, and no check cell's source (autograder/learner/lab_validate.py)."""
     chapter = "02_autograd"
     learner_path = chapter_notebook(lab_server.root / chapter)
     learner = load(learner_path)["cells"]

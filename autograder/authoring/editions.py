@@ -4,12 +4,12 @@ The ``<lang>`` edition of a chapter is its English learner notebook
 (``notebooks/NN_topic/``) with each markdown block replaced by its translation
 from the chapter's catalogue, written to ``notebooks/<lang>/NN_topic/``. Code
 cells, cell ids, grade ids, points, tags and outputs are the English edition's
-own; the notebook's ``lang`` metadata says its language (:mod:`autograder.i18n`).
+own; the notebook's ``lang`` metadata says its language (:mod:`autograder.learner.i18n`).
 """
 
 from pathlib import Path
 
-from . import i18n
+from ..learner import i18n
 from .catalogues import TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue
 from .markdown_blocks import translate_markdown
 from .notebooks import chapter_notebook, chapters, normalise, write_notebook
@@ -35,7 +35,7 @@ def translated_notebook(english, course_root, chapter, language):
     """
     import copy
 
-    from .messages import message
+    from ..learner.messages import message
 
     chapter_entries = _translations(chapter_catalogue_path(course_root, chapter, language), language)
     shared = {}
@@ -64,7 +64,7 @@ def release_editions(course_root=".", *, only=None, languages=TRANSLATED_LANGUAG
     import shutil
     import sys
 
-    from .authoring import read
+    from .solutions import read
 
     course_root = Path(course_root).resolve()
     written = []

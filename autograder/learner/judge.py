@@ -1,6 +1,6 @@
 """Judges: a check's verdict from a spec (what is expected) and evidence (what was found).
 
-Specs and evidence are plain data (see :mod:`autograder.evidence`). A judge
+Specs and evidence are plain data (see :mod:`autograder.learner.evidence`). A judge
 raises :class:`NotAttempted` or :class:`Incorrect` for the first thing that is
 wrong and otherwise returns the confirming line (``None`` for hidden or quiet
 checks). The same judges run in JupyterLab, right after a check probed the

@@ -1,9 +1,9 @@
 """The gettext PO catalogues of the translated editions: what they hold, and keeping them up to date.
 
 - ``solutions/locale/<lang>/LC_MESSAGES/NN_topic.po``: a chapter's prose, one entry per
-  markdown block (:mod:`autograder.markdown_blocks`);
+  markdown block (:mod:`autograder.authoring.markdown_blocks`);
 - ``autograder/locale/<lang>/LC_MESSAGES/messages.po``: every message of
-  :mod:`autograder.messages` (``msgctxt`` its key);
+  :mod:`autograder.learner.messages` (``msgctxt`` its key);
 - ``autograder/locale/<lang>/LC_MESSAGES/checks.po``: the sentences check cells and the
   library's ready-made cases pass to the checks.
 
@@ -18,8 +18,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import i18n
-from .grading.course import is_check_cell
+from ..learner import i18n
+from ..cells import is_check_cell
 from .markdown_blocks import prose_blocks
 from .notebooks import chapter_notebook, chapters, read_script
 
@@ -108,10 +108,10 @@ def check_texts(course_root):
             if is_check_cell(cell):
                 for text in _sentences(cell.source):
                     texts.setdefault(text, script)
-    package = Path(__file__).resolve().parent
-    for module in sorted(package.glob("*.py")):
+    learner = Path(__file__).resolve().parent.parent / "learner"
+    for module in sorted(learner.glob("*.py")):
         for text in _sentences(module.read_text(encoding="utf-8")):
-            texts.setdefault(text, f"autograder/{module.name}")
+            texts.setdefault(text, f"autograder/learner/{module.name}")
     return texts
 
 
@@ -126,7 +126,7 @@ def templates(course_root):
     with ``{lang}`` in each path."""
     from babel.messages.catalog import Catalog
 
-    from .messages import CATALOGUE
+    from ..learner.messages import CATALOGUE
 
     found = {}
     for folder in chapters(Path(course_root) / "solutions"):
@@ -136,7 +136,7 @@ def templates(course_root):
         found[f"solutions/locale/{{lang}}/LC_MESSAGES/{folder.name}.po"] = template
     template = Catalog(project=PROJECT)
     for key, english in CATALOGUE.items():
-        template.add(english, context=key, locations=[("autograder/messages.py", None)],
+        template.add(english, context=key, locations=[("autograder/learner/messages.py", None)],
                      flags=["python-brace-format"] if _placeholders(english) else [])
     found["autograder/locale/{lang}/LC_MESSAGES/messages.po"] = template
     template = Catalog(project=PROJECT)

@@ -1,6 +1,6 @@
 """Which language the checks speak, and the translated catalogues they read.
 
-English is the source language: :mod:`autograder.messages` holds its texts. A
+English is the source language: :mod:`autograder.learner.messages` holds its texts. A
 translation lives in a gettext PO catalogue, ``autograder/locale/<lang>/LC_MESSAGES/``:
 
 - ``messages.po``: one entry per message key (``msgctxt`` the key, ``msgid`` the
@@ -24,7 +24,7 @@ from pathlib import Path
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "zh")
 METADATA_KEY = "lang"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 _active = contextvars.ContextVar("course_language", default=None)
 
@@ -45,7 +45,7 @@ def notebook_language(nb):
 @functools.lru_cache(maxsize=1)
 def _kernel_language():
     """The language of the notebook this kernel runs (JupyterLab sets ``JPY_SESSION_NAME``), read once."""
-    from .paths import kernel_notebook
+    from ..paths import kernel_notebook
 
     path = kernel_notebook()
     if path is None:

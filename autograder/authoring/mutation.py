@@ -14,7 +14,7 @@ included), and reports whether the checks passed. The parent goes on with
 the real answer. A mutant is *killed* when its checks fail (or it raises, or
 runs past its time limit), *survives* when they pass.
 
-    python -m autograder.mutation solutions/01_tensors/tensors.ipynb
+    python -m autograder.authoring.mutation solutions/01_tensors/tensors.ipynb
 """
 
 import ast
@@ -278,7 +278,7 @@ def _run_one(path):
     import subprocess
 
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-m", "autograder.mutation", "--run", str(path)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "autograder.authoring.mutation", "--run", str(path)], capture_output=True,
                           text=True, env=env, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"{path}: the mutation run failed:\n{done.stderr[-3000:]}")
@@ -327,7 +327,7 @@ def report(results_by_chapter, equivalent, *, min_rate=0.9):
 
 def main(argv=None):
     """``--run NOTEBOOK``: one JSON line per mutant (internal); otherwise run and report every
-    chapter's mutants: ``python -m autograder.mutation [--jobs N] solutions``."""
+    chapter's mutants: ``python -m autograder.authoring.mutation [--jobs N] solutions``."""
     import argparse
     import concurrent.futures
     from pathlib import Path
@@ -343,7 +343,7 @@ def main(argv=None):
             out.flush()
             sys.stdout = io.StringIO()
         return 0
-    parser = argparse.ArgumentParser(prog="python -m autograder.mutation")
+    parser = argparse.ArgumentParser(prog="python -m autograder.authoring.mutation")
     parser.add_argument("root", nargs="?", default="solutions")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--min-rate", type=float, default=0.9)

@@ -1,7 +1,7 @@
 """PyTorch-aware checks for learner answers.
 
-Every check is two steps: a *probe* (:mod:`autograder.evidence`) reports plain
-facts about the learner's object, and a *judge* (:mod:`autograder.judge`)
+Every check is two steps: a *probe* (:mod:`autograder.learner.evidence`) reports plain
+facts about the learner's object, and a *judge* (:mod:`autograder.learner.judge`)
 compares them with what the check expects. It ends in one of three outcomes:
 :class:`NotAttempted`, :class:`Incorrect` (both raise) or a printed confirmation.
 

@@ -1,31 +1,23 @@
-"""Scoring executed notebooks with nbgrader, feedback without hidden tests, grades.csv.
+"""Feedback pages: a learner's judged notebook as safe HTML with nbgrader's feedback template.
 
-Scores come from nbgrader's own ``SaveAutoGrades`` (written to the gradebook by
-the grading process only); feedback HTML from ``GetGrades`` + ``ClearHiddenTests``
-and nbgrader's feedback template (check cells already hold the grader's
-verdicts, see ``verdicts``). Learner text is data: before rendering, every
-cell goes through nbconvert's own ``SanitizeHTML`` (bleach: markdown and raw
-cells, ``text/html`` and ``text/markdown`` outputs; scripts, event handlers and
-unknown output types such as ``application/javascript`` are dropped), images
-must be plain base64 and output metadata is dropped (it becomes HTML
-attributes); the exporter runs with ``sanitize_html=True``. Hidden tests are
-cleared from test cells only, so an answer cell's text cannot break feedback.
-grades.csv cells that a spreadsheet would read as a formula are neutralised.
-Every file is written to a temporary name and renamed, so a failure never
-leaves a previous grade's feedback half-written or deleted.
+Points come from the gradebook (``GetGrades``); hidden tests are cleared (``ClearHiddenTests``,
+from test cells only, so an answer cell's text cannot break feedback). Learner text is data:
+before rendering, every cell goes through nbconvert's own ``SanitizeHTML`` (bleach: markdown and
+raw cells, ``text/html`` and ``text/markdown`` outputs; scripts, event handlers and unknown output
+types such as ``application/javascript`` are dropped), images must be plain base64 and output
+metadata is dropped (it becomes HTML attributes); the exporter runs with ``sanitize_html=True``.
 """
 
 import copy
-import csv
 import functools
-import io
-import os
 import re
 from pathlib import Path
 
-from ..i18n import notebook_language, speaking
-from ..messages import message
-from .course import is_protected
+from ..cells import is_protected
+from ..learner.i18n import notebook_language, speaking
+from ..learner.messages import message
+from .course import chapter_title
+from .scores import results
 
 FEEDBACK_LABELS = ("learner", "chapter", "score", "exercise", "points", "verdict")   # message keys feedback_*
 
@@ -33,23 +25,6 @@ HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 TEMPLATES = Path(__file__).parent / "templates"
 FEEDBACK_TEMPLATE = "course_feedback.html.j2"
 SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-
-
-def save_grades(nb, *, db_url, chapter, learner, timestamp=None):
-    """Record the learner's scores for ``nb`` with nbgrader; return (score, max_score)."""
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveAutoGrades
-
-    with Gradebook(db_url) as gb:
-        gb.update_or_create_student(learner)
-        kwargs = {"timestamp": timestamp} if timestamp else {}
-        gb.update_or_create_submission(chapter.name, learner, **kwargs)
-    resources = {"nbgrader": {"db_url": db_url, "assignment": chapter.name,
-                              "notebook": chapter.topic, "student": learner}}
-    SaveAutoGrades().preprocess(nb, resources)
-    with Gradebook(db_url) as gb:
-        sub = gb.find_submission_notebook(chapter.topic, chapter.name, learner)
-        return float(sub.score), float(sub.max_score)
 
 
 class Feedback:
@@ -70,7 +45,6 @@ class Feedback:
         from nbgrader.api import Gradebook
         from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-        from .scores import results
 
         class ClearHiddenTestsInTests(ClearHiddenTests):
             """Only test cells (from the source) hold hidden tests; a learner's text stays text."""
@@ -114,17 +88,6 @@ class Feedback:
                           for r in found]}
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return html
-
-
-def chapter_title(chapter, template=None):
-    """The chapter notebook's first heading ("Chapter 1 · Tensors"), else its name; from ``template``
-    (an edition of the chapter) if given."""
-    for cell in (template or chapter.template).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip().replace("`", "").replace("**", "")   # plain text
-    return chapter.name
 
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
@@ -201,75 +164,3 @@ def _safe_exporter():
             return clean_markdown_html(super().markdown2html(context, source))
 
     return SafeHTMLExporter
-
-
-def write_atomic(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def chapters_in_play(gb, chapters, statuses):
-    """The chapters graded at least once or seen in a run (not every released chapter), in order."""
-    return [c for c in chapters if gb.find_assignment(c.name).num_submissions
-            or any(c.name in entry for entry in statuses.values())]
-
-
-def final_score(gb, chapter_name, learner):
-    """The submission's score in the gradebook (manual overrides included) less nbgrader's late penalty."""
-    sub = gb.find_submission(chapter_name, learner)
-    return float(sub.score) - float(sub.late_submission_penalty or 0)
-
-
-def grades_table(db_url, chapters, statuses):
-    """Rows (dicts) of grades.csv: every learner in the gradebook or in ``statuses``."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(db_url) as gb:
-        names = [c.name for c in chapters_in_play(gb, chapters, statuses)]
-        learners = sorted({s.id for s in gb.students} | set(statuses))
-        rows = []
-        for learner in learners:
-            row = {"learner": learner}
-            total, notes = 0.0, []
-            for chapter in names:
-                entry = statuses.get(learner, {}).get(chapter)
-                status = entry["status"] if entry else None
-                score = None
-                if status not in ("unreadable", "missing"):
-                    try:
-                        score = final_score(gb, chapter, learner)
-                    except MissingEntry:
-                        score = None
-                        status = status or "missing"
-                row[chapter] = "" if score is None else f"{score:g}"
-                total += score or 0.0
-                reason = f" ({'; '.join(entry['reasons'])})" if entry and entry.get("reasons") else ""
-                if (status and status != "graded") or reason:
-                    notes.append(f"{chapter}: {status or 'graded'}{reason}")
-            row["total"] = f"{total:g}"
-            row["status"] = "graded" if not notes else " | ".join(notes)
-            rows.append(row)
-    return ["learner", *names, "total", "status"], rows
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe,
-    and line breaks inside it become spaces (a bare CR would split the row)."""
-    text = "" if value is None else str(value)
-    text = "'" + text if text.startswith(FORMULA_START) else text
-    return " ".join(text.splitlines()) if ("\r" in text or "\n" in text) else text
-
-
-def csv_text(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(row.get(h, "")) for h in header])
-    return buffer.getvalue()

@@ -3,7 +3,7 @@
 Each function sets up what the check needs (a small model, its optimizer and data), leaves the
 model as a careless caller would find it (a stale gradient; evaluation mode), and computes with
 plain autograd where one correct SGD step must leave its parameters. It returns the
-:class:`~autograder.checks.Case` list that ``check_function`` takes, so that a check cell is
+:class:`~autograder.learner.checks.Case` list that ``check_function`` takes, so that a check cell is
 one readable call, and grading records and probes these cases like any others.
 """
 

@@ -3,8 +3,8 @@
 No news pop-up, no update check, no Jupytext launcher cards, and none of
 nbgrader's instructor tools (create assignment, formgrader, course list, exchange,
 the menu that would hold them) in the learner's Lab; its "Validate" button stays. The venv's
-``python3`` kernel becomes the course's (``autograder/kernel.py``), so that a chapter opens
-unmodified. Run as ``python -m autograder.lab_settings VENV``.
+``python3`` kernel becomes the course's (``autograder/learner/kernel.py``), so that a chapter opens
+unmodified. Run as ``python -m autograder.maintainers.lab_settings VENV``.
 ``overrides.json`` and ``page_config.json`` are JupyterLab's documented ways to
 set defaults and disable extensions for one environment.
 """
@@ -27,7 +27,7 @@ INSTRUCTOR_ONLY = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:for
                    "@jupyter/nbgrader:menu")
 
 
-COURSE_KERNEL = "--IPKernelApp.kernel_class=autograder.kernel.CourseKernel"
+COURSE_KERNEL = "--IPKernelApp.kernel_class=autograder.learner.kernel.CourseKernel"
 
 
 def kernel_spec():
@@ -43,10 +43,10 @@ def kernel_spec():
     return spec
 
 
-# Validate, for learners: the Lab's button answered by autograder/lab_validate.py (failing exercises by
+# Validate, for learners: the Lab's button answered by autograder/learner/lab_validate.py (failing exercises by
 # name, wrapped, "n of m checks pass"); `nbgrader validate` prints whole messages, not cut at 90
 # columns (the longest is under 190).
-SERVER_EXTENSIONS = {"nbgrader.server_extensions.validate_assignment": False, "autograder.lab_validate": True}
+SERVER_EXTENSIONS = {"nbgrader.server_extensions.validate_assignment": False, "autograder.learner.lab_validate": True}
 VALIDATOR = {
     "width": 200,
     "failed_warning": "{num_failed} check cell(s) do not pass yet: the message under each one below says "

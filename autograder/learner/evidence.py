@@ -4,7 +4,7 @@ Everything here runs where the learner's objects live (the learner's kernel)
 and returns only plain data: dicts, lists, strings, numbers, booleans, None and
 plain CPU tensors. That data can cross to the grading process and be read back
 with ``torch.load(..., weights_only=True)``; nothing in it is a learner object.
-The judges in :mod:`autograder.judge` decide from evidence alone, so the same
+The judges in :mod:`autograder.learner.judge` decide from evidence alone, so the same
 verdict comes out whether a check runs in JupyterLab or in the grader.
 """
 

@@ -10,9 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .authoring import read
+from .solutions import read
 from .notebooks import chapter_notebook, chapters, normalise, write_notebook
-from .paths import run_nbgrader
+from ..paths import run_nbgrader
 
 
 class ReleaseError(RuntimeError):
@@ -61,7 +61,7 @@ def with_progress_cell(nb):
     """End the learner edition with "Your progress": a cell listing every exercise's verdict."""
     import nbformat
 
-    from .messages import message
+    from ..learner.messages import message
 
     nb.cells.append(nbformat.v4.new_markdown_cell(f"## {message('progress_title')}\n\n{message('progress_text')}"))
     nb.cells.append(nbformat.v4.new_code_cell("from autograder import progress\n\nprogress()"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from .kernel import LANGUAGE_INFO  # what the learner's kernel reports: a notebook opens unmodified
+from ..learner.kernel import LANGUAGE_INFO  # what the learner's kernel reports: a notebook opens unmodified
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 KEPT_CELL_METADATA = ("nbgrader", "tags")
@@ -50,7 +50,7 @@ def read_script(path):
 
 def write_notebook(nb, path):
     """Write ``nb`` normalised, with a trailing newline, only if the bytes change."""
-    language = nb.metadata.get("lang")   # a translated edition's language (autograder.i18n) is kept
+    language = nb.metadata.get("lang")   # a translated edition's language (autograder.learner.i18n) is kept
     nb = normalise(nb)
     if language:
         nb.metadata["lang"] = language

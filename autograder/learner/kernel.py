@@ -6,7 +6,7 @@ that was only opened). IPython's kernel reports ``version: "3.11.7"``, which no 
 notebook can match on every supported Python (3.10 to 3.13); this kernel leaves the version
 out, and the released notebooks store exactly :data:`LANGUAGE_INFO`.
 
-``make setup`` makes it the venv's ``python3`` kernel (``autograder/lab_settings.py``);
+``make setup`` makes it the venv's ``python3`` kernel (``autograder/maintainers/lab_settings.py``);
 grading and nbval start IPython's kernel directly. Importing it loads the ``autograder`` package
 without torch (its checks load on first use, and install the check cells' hooks then, once the
 shell exists).

@@ -1,7 +1,7 @@
 """Which Pythons the course supports, and the check ``make setup`` runs before anything else.
 
 ``make setup`` runs this file with the interpreter that is about to create the
-venv (``$(PYTHON) autograder/pythons.py``, or that of an existing venv, named
+venv (``$(PYTHON) autograder/maintainers/pythons.py``, or that of an existing venv, named
 as the argument), so it must parse and run on any
 Python, old ones included: no syntax newer than 2.7, nothing imported from the
 package. It exits 0 when that interpreter can make the course venv, else 1 with

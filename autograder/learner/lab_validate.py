@@ -4,7 +4,7 @@ nbgrader's Validate dialog repeats the whole source of every failing check cell,
 message on one unwrapped line, and says nothing about how many checks pass. This Jupyter server
 extension answers the Lab's Validate button (``/assignments/validate``) in place of nbgrader's
 ``validate_assignment`` extension (``make setup`` swaps them in the venv, see
-``autograder/lab_settings.py``): the same validation, but each failing check is named by the
+``autograder/maintainers/lab_settings.py``): the same validation, but each failing check is named by the
 heading of its exercise, its message is wrapped, and the first entry says how many checks pass.
 Importing it does not load torch into the server (the package's checks load on first use).
 """
@@ -38,7 +38,7 @@ _KERNEL_ENV = threading.Lock()
 @contextlib.contextmanager
 def _kernel_runs(filename):
     """Within the block, a kernel started for validation is told which notebook it runs, as
-    JupyterLab tells its kernels (``JPY_SESSION_NAME``, read by :mod:`autograder.i18n`)."""
+    JupyterLab tells its kernels (``JPY_SESSION_NAME``, read by :mod:`autograder.learner.i18n`)."""
     with _KERNEL_ENV:
         before = os.environ.get("JPY_SESSION_NAME")
         os.environ["JPY_SESSION_NAME"] = str(Path(filename).resolve())
@@ -93,7 +93,7 @@ class CourseValidateHandler(ValidateAssignmentHandler):
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "autograder.lab_validate"}]
+    return [{"module": "autograder.learner.lab_validate"}]
 
 
 def _load_jupyter_server_extension(serverapp):

@@ -1,6 +1,6 @@
 """requirements.lock: one universal lock for every supported Python, made and checked with uv.
 
-``make lock`` runs ``python -m autograder.lock --uv PATH``: ``uv pip compile
+``make lock`` runs ``python -m autograder.maintainers.lock --uv PATH``: ``uv pip compile
 --universal`` resolves requirements.in for all of Python 3.10 to 3.13 at once,
 and environment markers in the lock choose each version's pins (for example
 ``soupsieve==2.10 ; python_full_version < '3.11.5'`` for Debian 12's 3.11.2).
@@ -31,7 +31,7 @@ from pathlib import Path
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
-from autograder.pythons import SUPPORTED
+from .pythons import SUPPORTED
 
 REPO = Path(__file__).resolve().parent.parent
 EXCLUDED = ("rfc3987-syntax", "lark")

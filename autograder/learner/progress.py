@@ -12,7 +12,7 @@ import re
 
 from . import session
 from .messages import message
-from .paths import kernel_notebook
+from ..paths import kernel_notebook
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 

@@ -1,7 +1,7 @@
 """Every text a learner or instructor reads from a check, in one catalogue.
 
 This is the English source. Translations are gettext PO catalogues
-(``autograder/locale/<lang>/LC_MESSAGES/messages.po``, see :mod:`autograder.i18n`),
+(``autograder/locale/<lang>/LC_MESSAGES/messages.po``, see :mod:`autograder.learner.i18n`),
 chosen by the notebook's language; :func:`use_catalogue` replaces the English
 texts themselves. The checks only ever refer to message keys.
 Templates use ``str.format`` fields; keys ending in ``_hidden`` are the
@@ -70,7 +70,7 @@ CATALOGUE = {
     # progress
     "progress_summary": "{done} of {total} exercises correct in this session (run each check cell to update):",
     "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
-    # the Validate button's summary (autograder/lab_validate.py)
+    # the Validate button's summary (autograder/learner/lab_validate.py)
     "validate_summary": "{passed} of {total} checks pass; these do not yet:",
     "progress_title": "Your progress",
     "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",

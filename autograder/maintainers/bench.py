@@ -13,7 +13,7 @@ scheduler and two single-threaded worker processes on this machine, against the
 local run, with the cost per submission of going through the scheduler (``--no-dask``
 leaves it out).
 
-    .venv/bin/python -m autograder.bench --jobs 2 [--copies 2] [--chapter 01_tensors] [--no-dask]
+    .venv/bin/python -m autograder.maintainers.bench --jobs 2 [--copies 2] [--chapter 01_tensors] [--no-dask]
 """
 
 import argparse
@@ -25,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .grading.course import find_chapters
-from .grading.demo import build
-from .grading.pipeline import grade
-from .paths import REPO_ROOT, run_nbgrader
+from ..grading.course import find_chapters
+from ..grading.demo import build
+from ..grading.pipeline import grade
+from ..paths import REPO_ROOT, run_nbgrader
 
 STOCK_CONFIG = """\
 c = get_config()
@@ -98,7 +98,7 @@ def on_dask(submitted, work, chapters, workers=2):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.maintainers.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--copies", type=int, default=2, help="repeat the sample class (default 2)")
     parser.add_argument("--chapter", action="append", help="only these chapters (default: all released)")

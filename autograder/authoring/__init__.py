@@ -1,0 +1,1 @@
+"""What builds the course: solution notebooks from scripts, the learner release, translated editions, mutants."""
