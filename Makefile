@@ -20,7 +20,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The course's models are tiny: one thread each is faster than two threads fighting over 2 cores
 # (chapter 04 under parallel tests: 14 s with 1 thread, 54 s with 2). Override: make OMP_NUM_THREADS=2 ...
 export OMP_NUM_THREADS ?= 1
-# The course's editions: English in notebooks/, each translation in notebooks/<code>/ (README: "Editions").
+# The course's editions: English in notebooks/, each translation in notebooks/<code>/ (docs/editions.md).
 # `make lab EDITION=zh` (or `make lab-zh`) opens the Chinese notebooks. `make lab LANG=zh` works too:
 # LANG is also the locale every program reads, and "zh" is no locale, so a LANG given on the command
 # line that names an edition picks the edition and the recipes get a valid UTF-8 locale instead.
@@ -49,7 +49,7 @@ DUE ?=
 LATE_POLICY ?= none
 # make grade INSECURE=1: grade even without namespaces (kernels run with your user's rights)
 GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --late-policy $(LATE_POLICY)
-# make grade SCHEDULER=tcp://host:8786: run the kernels on that Dask cluster's workers (README: more machines)
+# make grade SCHEDULER=tcp://host:8786: run the kernels on that Dask cluster's workers (docs/scale-out.md)
 # make grade DB=postgresql://user@host/course: the gradebook on a database server instead of gradebook.db
 CLUSTER_FLAGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

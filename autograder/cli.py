@@ -64,7 +64,7 @@ def build_parser():
                    help="grade even where namespaces are unavailable (kernels then run with your user's rights)")
     _late_arguments(p)
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run the kernels on this Dask scheduler's workers (README: Grading on more machines)")
+                   help="run the kernels on this Dask scheduler's workers (docs/scale-out.md)")
     p.add_argument("--db", metavar="URL", help="gradebook URL (nbgrader's db_url), e.g. postgresql://user@host/course "
                                                "(default: sqlite:///OUT/gradebook.db)")
     p.set_defaults(func=_grade)

@@ -1,1 +1,1 @@
-"""Instructor-side grading: parallel, isolated, lossless (see README, "Grading")."""
+"""Instructor-side grading: parallel, isolated, lossless (docs/grading.md)."""

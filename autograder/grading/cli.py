@@ -37,7 +37,7 @@ def summary(report):
         lines.append(f"gradebook: {_without_password(report.db_url)}")
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
-        lines.append("isolation: OFF for " + ", ".join(off) + " (see README, Grading)")
+        lines.append("isolation: OFF for " + ", ".join(off) + " (see docs/threat-model.md)")
     lines.extend(getattr(report, "problems", []))
     lines.append("wrote:")
     for path in getattr(report, "written", None) or [report.csv_path]:
