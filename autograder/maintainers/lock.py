@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 
 from .pythons import SUPPORTED
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]   # autograder/maintainers/lock.py -> the repository
 EXCLUDED = ("rfc3987-syntax", "lark")
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 PLATFORM = "x86_64-manylinux_2_28"
