@@ -31,9 +31,9 @@ from pathlib import Path
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
+from ..paths import REPO_ROOT as REPO
 from .pythons import SUPPORTED
 
-REPO = Path(__file__).resolve().parent.parent
 EXCLUDED = ("rfc3987-syntax", "lark")
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 PLATFORM = "x86_64-manylinux_2_28"
