@@ -455,3 +455,15 @@ def test_grade_demo_writes_where_it_says(tmp_path, capsys):
     assert last_graded(REPO) == (out.resolve(), False)      # what `make formgrader` opens next
     assert any(line.startswith("gil ") and "18/18  late (submitted" in line for line in printed.splitlines())
     assert set(Path(tempfile.gettempdir()).glob("grade-demo-*")) == scratch
+
+
+def test_formulas_become_mathml_and_a_script_in_one_is_stripped():
+    """Feedback draws formulas itself (no MathJax, no network); the HTML cleaner keeps only MathML."""
+    from autograder.grading.feedback import clean_markdown_html
+    from autograder.grading.math_html import tex_to_mathml
+
+    drawn = clean_markdown_html(tex_to_mathml(r"\frac{3}{2}\cdot 3 = 4.5"))
+    assert drawn.startswith("<math") and "<mfrac>" in drawn and "4.5" in drawn
+    hostile = clean_markdown_html(tex_to_mathml(r"\text{<script>alert(1)</script><img src=x onerror=alert(2)>} x"))
+    assert "<math" in hostile and "<script" not in hostile and "<img" not in hostile and "onerror" not in hostile
+    assert tex_to_mathml(r"\notacommand{").startswith(("<math", "<code>"))   # never an exception
