@@ -17,9 +17,9 @@ from autograder.grading.course import find_chapters
 from autograder.grading.demo import solution, wrong_answers
 from autograder.grading.scores import exercises
 from autograder.learner.messages import message
-from test_jupyterlab import (CONTRAST, REPO, TRACEBACK_WALL, _answer_and_check, _expect, _set_theme, is_answer,
-                             is_check, load, nbgrader, open_notebook, output_text, run_all, run_cell,
-                             wait_for_idle_kernel)
+from test_jupyterlab import (CONTRAST, KERNEL_TIMEOUT_MS, REPO, TRACEBACK_WALL, _answer_and_check, _expect,
+                             _set_theme, is_answer, is_check, load, nbgrader, open_notebook, output_text, run_all,
+                             solution_source, wait_for_idle_kernel)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,12 +37,14 @@ def _screenshot(page, name):
 
 
 def _label_contrast(cells, check):
-    """The WCAG contrast of the check cell's "Correct" label, and whether its colour differs from the text's."""
+    """The WCAG contrast of the check cell's "Correct" label, and whether it has a colour of its own: an
+    opaque background of its own, unlike the rest of the output."""
     output = cells.nth(check).locator(STDOUT_OUTPUT)
     label = output.locator(LABEL).first
     _expect()(label).to_have_text(message("label_correct"))
-    own = label.evaluate("el => getComputedStyle(el).color") != output.locator("pre").first.evaluate(
-        "el => getComputedStyle(el).color")
+    background = "el => getComputedStyle(el).backgroundColor"
+    own = label.evaluate(background).startswith("rgb(") and label.evaluate(background) != output.locator(
+        "pre").first.evaluate(background)
     return label.evaluate(CONTRAST), own
 
 
@@ -57,9 +59,10 @@ def test_correct_is_marked_in_its_own_colour_and_a_syntax_error_is_named(page, l
     learner = load(path)["cells"]
     answer = next(i for i, c in enumerate(learner) if is_answer(c))
     check = next(i for i in range(answer + 1, len(learner)) if is_check(learner[i]))
-    source = next(c for c in solution(find_chapters(REPO, only=[CHAPTER])[0]).cells
-                  if grade_id(c) == nbgrader(learner[answer])["grade_id"]).source
+    source = solution_source(next(c for c in solution(find_chapters(REPO, only=[CHAPTER])[0]).cells
+                                  if grade_id(c) == nbgrader(learner[answer])["grade_id"]))
     ratios = {}
+    page.set_default_navigation_timeout(KERNEL_TIMEOUT_MS)
     try:
         cells = open_notebook(page, lab_server, relpath)
         _expect()(cells).to_have_count(len(learner))
@@ -117,6 +120,7 @@ def test_validate_gives_the_summary_then_one_heading_per_failing_exercise(page, 
     nbformat.write(_two_failing(chapter), path)
     total = sum(1 for c in load(path)["cells"] if is_check(c))
     titles = [e.title for e in exercises(chapter)[:2]]   # one answer cell each in this chapter
+    page.set_default_navigation_timeout(KERNEL_TIMEOUT_MS)
     try:
         open_notebook(page, lab_server, path.relative_to(lab_server.root).as_posix())
         page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate").click()
