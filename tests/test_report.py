@@ -61,7 +61,8 @@ def graded(tmp_path_factory):
     _submit(submitted, "ben", starter(_CHAPTER))
     broken = solution(_CHAPTER)
     first = next(c for c in broken.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER)
-    first.source = first.source.rstrip().rstrip(")")       # a correct answer, edited to miss its `)`
+    cut = first.source.rindex(")")                          # a correct answer, edited to miss its last `)`
+    first.source = first.source[:cut] + first.source[cut + 1:]
     _submit(submitted, "sam", broken)
     _submit(submitted, "cy", wrong(_CHAPTER, REPO))
     _submit(submitted, "fay", "timeout-fail-infinite-loop")

@@ -106,7 +106,8 @@ def _two_failing(chapter):
     second a realistic wrong answer; ``(notebook, titles of the two exercises)``."""
     nb = solution(chapter)
     answers = [c for c in nb.cells if is_solution(c) and not c.metadata["nbgrader"].get("grade")]
-    answers[0].source = answers[0].source.rstrip().rstrip(")")
+    cut = answers[0].source.rindex(")")                     # a correct answer, edited to miss its last `)`
+    answers[0].source = answers[0].source[:cut] + answers[0].source[cut + 1:]
     answers[1].source = wrong_answers(REPO, chapter.name)[grade_id(answers[1])][0][0]
     return nb
 
