@@ -42,8 +42,9 @@ ifeq ($(shell id -u),0)
 LAB_FLAGS += --allow-root
 endif
 SUBMISSIONS ?= submitted
-# where make grade writes (gradebook.db, grades.csv, scores.csv, report.html, feedback/) and formgrader reads
-OUT ?= .
+# where make grade writes (gradebook.db, grades.csv, scores.csv, report.html, feedback/; default: here);
+# make formgrader opens OUT, or else the class graded last (make grade or make grade-demo)
+OUT ?=
 # make grade DUE="01_tensors=2026-12-01T23:59Z 02_autograd=..." LATE_POLICY=zero (due dates stay in the gradebook)
 DUE ?=
 LATE_POLICY ?= none
@@ -121,14 +122,14 @@ outputs: setup ## re-execute the solution notebooks from their .py scripts, stor
 sync: setup ## rebuild the solution .ipynb files from their .py scripts, keeping stored outputs (no execution)
 	$(BIN)/course outputs --no-execute
 
-grade: setup ## grade $(SUBMISSIONS)/ (folder or zip) into $(OUT): gradebook, grades.csv, scores.csv, report.html, feedback/
-	$(BIN)/course grade --submissions $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(GRADE_FLAGS) $(CLUSTER_FLAGS)
+grade: setup ## grade $(SUBMISSIONS)/ (folder or zip) into OUT (default: here): gradebook, grades.csv, scores.csv, report.html, feedback/
+	$(BIN)/course grade --submissions $(SUBMISSIONS) --out $(or $(OUT),.) --jobs $(JOBS) $(GRADE_FLAGS) $(CLUSTER_FLAGS)
 
 grade-demo: setup ## grade a built-in sample class in ./grade-demo (or DEMO_OUT=folder)
 	$(BIN)/course grade-demo --out $(or $(DEMO_OUT),grade-demo) --jobs $(JOBS) $(GRADE_FLAGS)
 
-formgrader: setup ## nbgrader's formgrader on the class graded in $(OUT): review flagged submissions, override scores
-	$(BIN)/course formgrader --out $(OUT)
+formgrader: setup ## nbgrader's formgrader on the class graded last (or OUT=folder): review flagged submissions, override scores
+	$(BIN)/course formgrader $(if $(OUT),--out $(OUT)) $(if $(DB),--db $(DB)) $(if $(PORT),--port $(PORT))
 
 mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
 	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions

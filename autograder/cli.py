@@ -89,7 +89,8 @@ def build_parser():
     p.set_defaults(func=_override)
 
     p = sub.add_parser("formgrader", help="nbgrader's formgrader on a graded class (manual review, score overrides)")
-    p.add_argument("--out", default=".", help="the graded class's folder (where gradebook.db is)")
+    p.add_argument("--out", default=None, help="the graded class's folder (where gradebook.db is; "
+                                                "default: the class graded last)")
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("--db", metavar="URL", help="the class's gradebook URL if it is not OUT/gradebook.db "
                                                "(as given to course grade --db)")

@@ -85,11 +85,21 @@ def test_validate_names_failing_exercises_wraps_their_messages_and_counts_what_p
     nbformat.write(_exercise_notebook(["x = 1", "raise NotImplementedError()"]), path)
     failed = CourseValidator().validate(str(path))["failed"]
     assert len(failed) == 1, failed
-    assert failed[0]["source"].splitlines() == ["1 of 2 checks pass; these do not yet:", "",
-                                                "Exercise 2: the number 2"]
-    assert failed[0]["raw_error"].startswith("Not attempted: y ")
-    assert max(len(line) for line in failed[0]["raw_error"].splitlines()) <= WIDTH
+    assert failed[0]["source"] == "1 of 2 checks pass; these do not yet:"   # the summary, in a box of its own
+    title, *lines = failed[0]["raw_error"].splitlines()
+    assert title == "Exercise 2: the number 2" and lines[0].startswith("Not attempted: y ")
+    assert max(len(line) for line in lines) <= WIDTH
+    assert "<strong>Exercise 2: the number 2</strong>" in failed[0]["error"]
     assert "check_value" not in failed[0]["source"] + failed[0]["raw_error"]
+
+    # two failing exercises: one entry, a short heading each; a broken answer's check names its error
+    nbformat.write(_exercise_notebook(["x = (1", "raise NotImplementedError()"]), path)
+    [entry] = CourseValidator().validate(str(path))["failed"]
+    assert entry["source"] == "0 of 2 checks pass; these do not yet:"
+    blocks = entry["raw_error"].split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == ["Exercise 1: the number 1", "Exercise 2: the number 2"]
+    assert blocks[0].splitlines()[1].startswith("Incorrect: the cell that defines x raised an error")
+    assert "SyntaxError" in blocks[0]
 
     nbformat.write(_exercise_notebook(["x = 1", "y = 2"]), path)
     assert CourseValidator().validate(str(path)) == {}
@@ -110,8 +120,8 @@ def test_validate_speaks_the_language_of_the_notebook(tmp_path):
     with i18n.speaking("zh"):
         summary = message("validate_summary", passed=1, total=2)
         not_attempted = message("label_not_attempted")
-    assert failed[0]["source"].splitlines()[0] == summary and summary != "1 of 2 checks pass; these do not yet:"
-    assert failed[0]["raw_error"].startswith(f"{not_attempted}:"), failed[0]["raw_error"]
+    assert failed[0]["source"] == summary and summary != "1 of 2 checks pass; these do not yet:"
+    assert failed[0]["raw_error"].splitlines()[1].startswith(not_attempted), failed[0]["raw_error"]
 
 
 def test_setup_gives_the_lab_the_course_validate_and_nbgrader_validate_whole_messages(tmp_path):

@@ -1,9 +1,10 @@
 """The instructor's view (issue 14): feedback, scores.csv, report.html, statuses, due dates, overrides.
 
 One small class of 01_tensors is graded once for the module (``slow``): ada (the
-solution, on time), cy (a wrong answer for every exercise), fay (an answer that
-loops), gil (the solution, a day late, late policy ``zero``), eve (corrupt
-file). The tests read what an instructor and a learner would open.
+solution, on time), ben (the untouched starter), cy (a wrong answer for every
+exercise), fay (an answer that loops), gil (the solution, a day late, late policy
+``zero``), eve (corrupt file), sam (the solution with its first answer missing a
+`)`). The tests read what an instructor and a learner would open.
 """
 
 import csv
@@ -36,6 +37,7 @@ ON_TIME, LATE = "2026-01-15 20:00:00 UTC", "2026-01-17 02:30:00 UTC"   # gil: 1 
 _CHAPTER = find_chapters(REPO, only=[CHAPTER])[0]
 EXERCISES = exercises(_CHAPTER)
 LOOPING = "tensors-index-column-check"   # the exercise whose answer loops in the timeout fixture
+ANSWER = EXERCISES[0].grade_id.removesuffix("-check")   # sam's broken answer: the first exercise's
 
 
 def _submit(root, learner, nb_or_fixture, stamp=ON_TIME):
@@ -50,12 +52,18 @@ def _submit(root, learner, nb_or_fixture, stamp=ON_TIME):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from autograder.grading.demo import wrong
+    from autograder.grading.demo import solution, starter, wrong
     from autograder.grading.pipeline import grade
 
     root = tmp_path_factory.mktemp("report")
     submitted = root / "submitted"
     _submit(submitted, "ada", "solution-pass-all-answers")
+    _submit(submitted, "ben", starter(_CHAPTER))
+    broken = solution(_CHAPTER)
+    first = next(c for c in broken.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER)
+    cut = first.source.rindex(")")                          # a correct answer, edited to miss its last `)`
+    first.source = first.source[:cut] + first.source[cut + 1:]
+    _submit(submitted, "sam", broken)
     _submit(submitted, "cy", wrong(_CHAPTER, REPO))
     _submit(submitted, "fay", "timeout-fail-infinite-loop")
     _submit(submitted, "gil", "solution-pass-all-answers", LATE)
@@ -119,7 +127,13 @@ def test_feedback_starts_with_learner_chapter_score_and_every_exercise(graded):
     assert summary.find(id="score").get_text(strip=True) == f"{row.score:g} / {row.max_score:g}"
     rows = summary.find(id="exercises").tbody.find_all("tr")
     assert [r.find("a").get_text(strip=True) for r in rows] == [e.title for e in EXERCISES]
-    assert [r.find("a")["href"] for r in rows] == [f"#{e.grade_id}" for e in EXERCISES]
+    # each link lands on the learner's answer (nbgrader's anchor "comment-<answer id>"), not the check below it
+    answers = {c.metadata["nbgrader"]["grade_id"] for c in _CHAPTER.template.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    hrefs = [r.find("a")["href"] for r in rows]
+    assert [h.removeprefix("#comment-") for h in hrefs] == [e.grade_id.removesuffix("-check") for e in EXERCISES]
+    assert set(h.removeprefix("#comment-") for h in hrefs) <= answers
+    assert all(page.find("a", attrs={"name": h[1:]}) for h in hrefs)
     assert {r.find(class_="verdict").get_text(strip=True) for r in rows} == {"incorrect"}
     ada = feedback(graded, "ada").find(id="exercises").tbody.find_all("tr")
     assert {r.find(class_="verdict").get_text(strip=True) for r in ada} == {"correct"}
@@ -150,7 +164,8 @@ def test_scores_csv_has_one_row_per_learner_and_exercise(graded):
     out, rows = graded["out"], scores(graded["out"])
     assert list(rows[0]) == SCORES_HEADER
     assert {(r["learner"], r["exercise"]) for r in rows} == {(learner, e.grade_id) for learner in
-                                                           ("ada", "cy", "eve", "fay", "gil") for e in EXERCISES}
+                                                           ("ada", "ben", "cy", "eve", "fay", "gil", "sam")
+                                                           for e in EXERCISES}
     totals = {}
     for r in rows:
         assert r["max"] == f"{next(e.points for e in EXERCISES if e.grade_id == r['exercise']):g}"
@@ -255,11 +270,65 @@ def test_report_shows_histogram_pass_rates_messages_and_who_needs_a_look(graded)
     cy_first = next(r["message"] for r in scores(out) if r["learner"] == "cy")
     assert f"1 × {cy_first}" in rows[0].find(class_="message").get_text(" ", strip=True)
     flagged = {tr.td.get_text(strip=True): tr for tr in section.find("table", class_="flagged").tbody.find_all("tr")}
-    assert set(flagged) == {"eve", "fay", "gil"}
+    # process problems, and the learners who most need a look: nothing attempted (ben), a low score (cy)
+    assert set(flagged) == {"ben", "cy", "eve", "fay", "gil"}
+    reason = {name: tr.find(class_="reason").get_text(" ", strip=True) for name, tr in flagged.items()}
+    assert reason["ben"] == f"attempted nothing: all {len(EXERCISES)} exercises not attempted"
+    cy_score = float(grades(out)["cy"][CHAPTER])
+    assert cy_score < _CHAPTER.max_score / 2
+    assert reason["cy"] == f"low score: {cy_score:g} of {_CHAPTER.max_score:g} (under 50%)"
+    assert flagged["cy"].find(class_="score").get_text(strip=True) == f"{cy_score:g}"
     assert flagged["fay"].find(class_="status").get_text() == "timeout"
     assert "ran past 4 s" in flagged["fay"].find(class_="reason").get_text()
     link = flagged["fay"].find("a")["href"]
     assert (out / link).is_file() and flagged["eve"].find("a") is None   # no feedback for a corrupt file
+
+
+@pytest.mark.slow
+def test_a_correct_answer_missing_a_bracket_is_named_when_grading(graded):
+    """Issue 21.6: graded, the check of an answer cell that raised says so, with the error, as in JupyterLab."""
+    sam = {r["exercise"]: r for r in scores(graded["out"]) if r["learner"] == "sam"}
+    first = sam[EXERCISES[0].grade_id]
+    assert (first["score"], first["verdict"]) == ("0", "incorrect")
+    assert first["message"].startswith("Incorrect: the cell that defines zeros_long raised an error the last time "
+                                       "it ran (SyntaxError: "), first["message"]
+    assert all(r["verdict"] == "correct" for gid, r in sam.items() if gid != EXERCISES[0].grade_id)
+    assert "(SyntaxError: " in feedback(graded, "sam").get_text(" ")
+    ben = [r for r in scores(graded["out"]) if r["learner"] == "ben"]   # the untouched starter: plain messages
+    assert {r["verdict"] for r in ben} == {"not attempted"}
+    assert not [r for r in ben if "the last time it ran" in r["message"]]
+
+
+def test_low_scores_and_nothing_attempted_are_reasons_to_look():
+    from autograder.grading.report import learning_reasons
+
+    assert learning_reasons(0, 18, ["not attempted"] * 13) == ["attempted nothing: all 13 exercises not attempted"]
+    assert learning_reasons(0, 18, ["incorrect"] + ["not attempted"] * 12) == ["low score: 0 of 18 (under 50%)"]
+    assert learning_reasons(8.5, 18, ["correct", "incorrect"]) == ["low score: 8.5 of 18 (under 50%)"]
+    assert learning_reasons(9, 18, ["correct", "incorrect"]) == []
+    assert learning_reasons(5, 18, ["correct"], low_score=0.25) == []
+
+
+def test_histograms_have_one_bar_per_whole_point_and_fill_the_page():
+    import base64
+    import struct
+
+    from autograder.grading.report import HISTOGRAM_PX, histogram, histogram_figure, score_bins
+
+    scores = [0, 0, 17, 18, 18, 18, 9]
+    edges = list(score_bins(scores, 18))
+    assert edges == [x - 0.5 for x in range(20)]          # 19 bars, each centred on 0, 1, ..., 18
+    axes = histogram_figure(scores, 18, "t").axes[0]
+    ticks = [t for t in axes.get_xticks() if -0.5 <= t <= 18.5]
+    assert ticks and all(float(t).is_integer() for t in ticks) and 18 in ticks
+    heights = {round(p.get_x() + p.get_width() / 2): p.get_height() for p in axes.patches}
+    assert len(axes.patches) == 19 and heights == {x: scores.count(x) for x in range(19)}
+    assert len(score_bins([0.5, 17.25], 18)) == 21        # fractional scores (overrides): 20 even bins
+    png = base64.b64decode(histogram(scores, 18, "t").split(",", 1)[1])
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == HISTOGRAM_PX                 # drawn at the report's width (1080 px), never scaled up
+    template = (REPO / "autograder" / "grading" / "templates" / "report.html.j2").read_text()
+    assert f"img.histogram {{ width: 100%; max-width: {HISTOGRAM_PX[0]}px;" in template
 
 
 @pytest.mark.slow
@@ -374,6 +443,7 @@ def test_grade_demo_writes_where_it_says(tmp_path, capsys):
     import tempfile
 
     from autograder.grading.cli import grade_demo_command
+    from autograder.grading.last_class import last_graded
 
     scratch = set(Path(tempfile.gettempdir()).glob("grade-demo-*"))
     out = tmp_path / "demo"
@@ -383,5 +453,18 @@ def test_grade_demo_writes_where_it_says(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"open the class report: {out / 'report.html'}" in printed and f"kept in {out}" in printed
     assert (out / "report.html").is_file() and (out / "submitted" / "gil" / CHAPTER / "timestamp.txt").is_file()
+    assert last_graded(REPO) == (out.resolve(), False)      # what `make formgrader` opens next
     assert any(line.startswith("gil ") and "18/18  late (submitted" in line for line in printed.splitlines())
     assert set(Path(tempfile.gettempdir()).glob("grade-demo-*")) == scratch
+
+
+def test_formulas_become_mathml_and_a_script_in_one_is_stripped():
+    """Feedback draws formulas itself (no MathJax, no network); the HTML cleaner keeps only MathML."""
+    from autograder.grading.feedback import clean_markdown_html
+    from autograder.grading.math_html import tex_to_mathml
+
+    drawn = clean_markdown_html(tex_to_mathml(r"\frac{3}{2}\cdot 3 = 4.5"))
+    assert drawn.startswith("<math") and "<mfrac>" in drawn and "4.5" in drawn
+    hostile = clean_markdown_html(tex_to_mathml(r"\text{<script>alert(1)</script><img src=x onerror=alert(2)>} x"))
+    assert "<math" in hostile and "<script" not in hostile and "<img" not in hostile and "onerror" not in hostile
+    assert tex_to_mathml(r"\notacommand{").startswith(("<math", "<code>"))   # never an exception

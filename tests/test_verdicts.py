@@ -18,7 +18,9 @@ import torch
 from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
 from autograder.learner import checks, probe
 from autograder.grading import reference, verdicts
+from autograder.grading.scores import plain
 from autograder.learner.judge import MalformedEvidence, judge
+from autograder.learner.outcomes import correct_label
 
 NONCE = "n" * 32
 
@@ -84,7 +86,9 @@ def test_learner_evidence_judged_in_the_grader_gives_the_in_kernel_verdicts(reco
 
     passed = verdicts.judge_cell(records, verdicts.read_evidence(_cell(_probe_outputs(records, good, monkeypatch)),
                                                                  NONCE, 3))
-    text = passed[0][0].text
+    text = passed[0][0].text          # the label marked as in JupyterLab (white on green), in feedback too
+    assert text.startswith(correct_label() + ": ")
+    text = plain(text)
     assert passed[1] and text.count("Correct") == 1 and text.startswith("Correct: zeros: ") and "; k: " in text
 
     wrong = {"zeros": torch.zeros(2, 2), "f": lambda a, b: a - b, "k": 3}
@@ -248,3 +252,18 @@ def test_only_forged_or_malformed_evidence_flags_the_submission(recording, monke
                                      data={probe.EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})
     malformed = verdict([garbled])
     assert not malformed.passed and malformed.tampered and "malformed" in malformed.reason
+
+
+def test_an_answer_cell_that_raised_is_told_apart_from_an_untouched_stub():
+    """Issue 21.6 in the grader: the error of an answer cell's run, on one line; none for the stub."""
+    def cell(*outputs):
+        return nbformat.v4.new_code_cell("x = (1", outputs=list(outputs))
+
+    error = nbformat.v4.new_output
+    assert verdicts.answer_error(cell(error("error", ename="SyntaxError", evalue="incomplete input (3781.py, line 2)",
+                                            traceback=[]))) == "SyntaxError: incomplete input (line 2)"
+    assert verdicts.answer_error(cell(error("error", ename="NameError", evalue="name 'true' is not defined",
+                                            traceback=[]))) == "NameError: name 'true' is not defined"
+    assert verdicts.answer_error(cell(error("error", ename="NotImplementedError", evalue="", traceback=[]))) is None
+    assert verdicts.answer_error(cell(error("error", ename="CellTimeout", evalue="interrupted", traceback=[]))) is None
+    assert verdicts.answer_error(cell(error("stream", name="stdout", text="ok\n"))) is None

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..paths import REPO_ROOT
 from . import sandbox
+from .last_class import remember
 from .pipeline import STATUS_FILE, grade
 
 
@@ -86,6 +87,7 @@ def _run(course_root, submissions, out, args, limits=None):
         print(f"course grade: cannot use the gradebook {_without_password(args.db or 'gradebook.db')}: "
               f"{type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
+    remember(course_root, out, database=bool(getattr(args, "db", None)))   # what `make formgrader` opens
     print(summary(report))
     return 0
 

@@ -13,10 +13,11 @@ import functools
 import re
 from pathlib import Path
 
-from ..cells import is_protected
+from ..cells import grade_id, is_check_cell, is_protected, is_solution
 from ..learner.i18n import notebook_language, speaking
 from ..learner.messages import message
 from .course import chapter_title
+from .math_html import MATHML_ATTRIBUTES, MATHML_TAGS, mathml_renderer
 from .scores import results
 
 FEEDBACK_LABELS = ("learner", "chapter", "score", "exercise", "points", "verdict")   # message keys feedback_*
@@ -75,6 +76,7 @@ class Feedback:
                 if output.output_type == "error":
                     labelled = output.evalue.split(":", 1)[0].replace(" ", "").lower() == output.ename.lower()
                     output.traceback = [output.evalue if labelled else f"{output.ename}: {output.evalue}"]
+        anchors = answer_anchors(nb)
         with speaking(language):
             labels = {key: message(f"feedback_{key}") for key in FEEDBACK_LABELS}
             verdicts = {r.verdict: message("verdict_" + r.verdict.replace(" ", "_")) for r in found}
@@ -82,12 +84,26 @@ class Feedback:
             "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter, edition),
             "late": late, "labels": labels,
             "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
-            "exercises": [{"title": r.exercise.title, "anchor": r.exercise.grade_id, "verdict": r.verdict,
+            "exercises": [{"title": r.exercise.title, "anchor": anchors.get(r.exercise.grade_id, r.exercise.grade_id),
+                           "verdict": r.verdict,
                            "verdict_text": verdicts[r.verdict],
                            "score": "-" if r.score is None else f"{r.score:g}", "points": f"{r.exercise.points:g}"}
                           for r in found]}
         html, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return html
+
+
+def answer_anchors(nb):
+    """``{check cell's grade id: anchor}``: where an exercise's link lands, on the learner's answer (the
+    first answer cell after the previous check; nbgrader's template names it ``comment-<grade id>``)."""
+    anchors, answer = {}, None
+    for cell in nb.cells:
+        if is_check_cell(cell):
+            anchors[grade_id(cell)] = f"comment-{answer}" if answer else grade_id(cell)
+            answer = None
+        elif is_solution(cell) and answer is None:
+            answer = grade_id(cell)
+    return anchors
 
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
@@ -136,6 +152,13 @@ MARKDOWN_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "em", "str
                  "span", "div", "sup", "sub"}
 MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "th": ["align"], "td": ["align"],
                        "*": ["class", "id"]}
+# nbgrader's template loads MathJax from a CDN; formulas are MathML in the page instead (math_html).
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<script type=\"text/x-mathjax-config\">.*?</script>", re.DOTALL)
+
+
+def without_mathjax(header):
+    """nbgrader's feedback page header without the MathJax it loads from the internet."""
+    return _MATHJAX.sub("", header)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -148,19 +171,32 @@ def clean_markdown_html(html):
 def _markdown_cleaner():
     import bleach
 
-    return bleach.Cleaner(tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+    return bleach.Cleaner(tags=MARKDOWN_TAGS | MATHML_TAGS, attributes={**MATHML_ATTRIBUTES, **MARKDOWN_ATTRIBUTES},
                           protocols={"http", "https", "mailto"}, strip=True)
 
 
 def _safe_exporter():
-    """nbconvert's HTMLExporter whose markdown filter cleans what markdown itself produced
-    (the raw HTML in it is already escaped by ``SanitizeHTML``): ``[x](javascript:...)``."""
+    """nbconvert's HTMLExporter whose markdown filter writes formulas as MathML and cleans what markdown
+    itself produced (the raw HTML in it is already escaped by ``SanitizeHTML``): ``[x](javascript:...)``."""
     from jinja2 import pass_context
     from nbconvert.exporters import HTMLExporter
+    from nbconvert.filters.markdown_mistune import MarkdownWithMath
+
+    renderer_class = mathml_renderer()
 
     class SafeHTMLExporter(HTMLExporter):
         @pass_context
         def markdown2html(self, context, source):
-            return clean_markdown_html(super().markdown2html(context, source))
+            # nbconvert's own HTMLExporter.markdown2html, with the MathML renderer
+            renderer = renderer_class(escape=False, attachments=context.get("cell", {}).get("attachments", {}),
+                                      embed_images=self.embed_images,
+                                      path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+                                      anchor_link_text=self.anchor_link_text,
+                                      exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+            return clean_markdown_html(MarkdownWithMath(renderer=renderer).render(source))
+
+        def default_filters(self):
+            yield from super().default_filters()
+            yield ("without_mathjax", without_mathjax)
 
     return SafeHTMLExporter

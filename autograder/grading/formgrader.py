@@ -1,4 +1,4 @@
-"""``make formgrader``: nbgrader's formgrader on a graded class, for manual review.
+"""``make formgrader``: nbgrader's formgrader on a graded class (the one graded last), for manual review.
 
 ``course grade`` already writes nbgrader's layout into its ``--out`` folder
 (``gradebook.db``, ``autograded/<learner>/<chapter>/<topic>.ipynb``); formgrader
@@ -20,17 +20,38 @@ import nbformat
 
 from .course import find_chapters
 from .grades import write_atomic
+from .last_class import last_graded
+
+
+NO_CLASS = ("grade one first: `make grade SUBMISSIONS=folder-or-zip` (its submitted/<learner>/<chapter>/ "
+            "notebooks), or try the sample class: `make grade-demo`; then `make formgrader` opens it")
 
 
 def prepare(course_root, out_dir, db_url=None):
     """Write ``source/<chapter>/<topic>.ipynb`` for every chapter graded in ``out_dir``; return the chapters."""
     out_dir = Path(out_dir)
     if not db_url and not (out_dir / "gradebook.db").exists():
-        raise FileNotFoundError(f"{out_dir / 'gradebook.db'} does not exist: grade the class first (make grade)")
+        raise FileNotFoundError(f"{out_dir.resolve()} holds no graded class (no gradebook.db): {NO_CLASS}")
     graded = [c for c in find_chapters(course_root) if any((out_dir / "autograded").glob(f"*/{c.name}/*.ipynb"))]
     for chapter in graded:
         write_atomic(out_dir / "source" / chapter.name / f"{chapter.topic}.ipynb", nbformat.writes(chapter.template))
     return graded
+
+
+def which_class(course_root, out_dir=None, db_url=None):
+    """``(folder, how it was chosen)``: ``out_dir`` when given, else the class graded last.
+
+    Raises FileNotFoundError, saying how to grade a class, when there is none."""
+    if out_dir is not None:
+        return Path(out_dir).resolve(), "the folder given"
+    found = last_graded(course_root)
+    if found is None:
+        raise FileNotFoundError(f"no graded class yet: {NO_CLASS}")
+    out, database = found
+    if database and not db_url:
+        raise FileNotFoundError(f"the class graded last, {out}, keeps its gradebook on a database server: "
+                                f"give its URL, `make formgrader DB=postgresql://...` (or OUT=another folder)")
+    return out, "the class graded last"
 
 
 def server_command(out_dir, *, port=8888, token=None, open_browser=True, db_url=None):
@@ -53,30 +74,79 @@ def server_command(out_dir, *, port=8888, token=None, open_browser=True, db_url=
     return command
 
 
+DB_ENV = "COURSE_FORMGRADER_DB"   # the gradebook URL, for the server's config file (never written to disk)
+SERVER_CONFIG = """\
+# The nbgrader settings of this graded class, written by `course formgrader`, which starts the
+# server in this folder: formgrader reads nbgrader_config.py from its working directory.
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = os.environ[{db_env!r}]
+c.Exchange.root = {exchange!r}
+"""
+
+
+def course_id(course_root):
+    """The ``CourseDirectory.course_id`` of the course's own ``nbgrader_config.py`` ("" if none)."""
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    except ConfigFileNotFound:
+        return ""
+    return str(config.CourseDirectory.get("course_id", ""))
+
+
+def server_folder(course_root, out_dir):
+    """Write ``out_dir/.work/formgrader/nbgrader_config.py`` with the class's settings; return the folder.
+
+    formgrader reloads nbgrader's settings on every page from the working directory, whatever the
+    server's command line says: started in the course folder (``make formgrader``), it read the
+    course's own ``nbgrader_config.py`` (source ``solutions``, gradebook at the course root) and
+    listed nothing. Started in this folder it reads the class's; the gradebook URL comes from the
+    environment (:data:`DB_ENV`), since it may hold a password."""
+    out_dir = Path(out_dir).resolve()
+    folder = out_dir / ".work" / "formgrader"
+    (out_dir / ".work" / "exchange").mkdir(parents=True, exist_ok=True)   # no exchange: quiets its warning
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "nbgrader_config.py", SERVER_CONFIG.format(
+        course_id=course_id(course_root), root=str(out_dir), db_env=DB_ENV,
+        exchange=str(out_dir / ".work" / "exchange")))
+    return folder
+
+
 def formgrader_command(args):
-    """``course formgrader [--out DIR] [--port N]``: prepare the folder, run the server until Ctrl-C, export."""
+    """``course formgrader [--out DIR] [--port N]``: say which class, prepare it, serve it until Ctrl-C, export.
+
+    Without ``--out`` it opens the class graded last. The server runs in :func:`server_folder`."""
     from ..paths import REPO_ROOT
-    from .pipeline import export
+    from .pipeline import export, gradebook_url
 
     root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
     db_url = getattr(args, "db", None)
     try:
-        chapters = prepare(root, args.out, db_url)
+        out, chosen = which_class(root, args.out, db_url)
+        chapters = prepare(root, out, db_url)
     except FileNotFoundError as error:
         print(f"course formgrader: {error}", file=sys.stderr)
         return 2
-    (Path(args.out) / ".work" / "exchange").mkdir(parents=True, exist_ok=True)
+    folder = server_folder(root, out)
     token = secrets.token_hex(16)
-    print(f"formgrader on {Path(args.out).resolve()} ({', '.join(c.name for c in chapters) or 'no chapter graded'}): "
-          f"http://127.0.0.1:{args.port}/formgrader?token={token}\n"
+    print(f"formgrader on {chosen}, {out} ({', '.join(c.name for c in chapters) or 'no chapter graded'}):\n"
+          f"  http://127.0.0.1:{args.port}/formgrader?token={token}\n"
           "Manual Grading > chapter > notebook > learner: review, then type a score.\n"
           "Ctrl-C stops the server, then grades.csv, scores.csv, report.html and feedback are rewritten.", flush=True)
-    command = server_command(args.out, port=args.port, token=token, open_browser=False, db_url=db_url)
+    command = server_command(out, port=args.port, token=token, open_browser=False, db_url=db_url)
     try:
-        subprocess.run(command, check=False)
+        subprocess.run(command, cwd=folder, env={**os.environ, DB_ENV: gradebook_url(db_url, out)}, check=False)
     except KeyboardInterrupt:
         pass
-    written = export(root, args.out, refresh_feedback=manually_scored(args.out, db_url), db_url=db_url)
+    written = export(root, out, refresh_feedback=manually_scored(out, db_url), db_url=db_url)
     print("wrote:\n" + "\n".join(f"  {p}{'/' if p.is_dir() else ''}" for p in written))
     return 0
 

@@ -1,10 +1,12 @@
 """``report.html``: the instructor's overview of a graded class, one self-contained file.
 
-For each chapter in play: a histogram of the scores (matplotlib, embedded as a
-PNG data URI, so the file opens from disk with no server), each exercise's pass
-rate and mean score, the most frequent failure messages per exercise (the
-class's misconceptions), and the learners who need a look (any status but
-``graded``, or graded with a reason such as a restored test cell) with the reason and a link to their feedback. Everything is read
+For each chapter in play: a histogram of the scores (matplotlib, one bar per whole
+point, drawn at the page's width and embedded as a PNG data URI, so the file opens
+from disk with no server), each exercise's pass rate and mean score, the most
+frequent failure messages per exercise (the class's misconceptions), and the
+learners who need a look with the reason and a link to their feedback: any status
+but ``graded``, graded with a reason such as a restored test cell, nothing
+attempted, or a score under ``LOW_SCORE`` of the chapter's points. Everything is read
 back from the gradebook (overrides included), the status file and the
 autograded notebooks, so the report always covers the whole class, not only the
 learners of the last run. Learner text is escaped (jinja2 autoescape).
@@ -23,6 +25,7 @@ from .scores import exercises, feedback_path, results
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
 TOP_MESSAGES = 3
+LOW_SCORE = 0.5   # a graded learner under this share of a chapter's points needs a look
 
 
 @dataclass
@@ -53,14 +56,25 @@ class ChapterStats:
     max_score: float
     scores: list = field(default_factory=list)          # final scores of submissions with one
     exercises: list = field(default_factory=list)       # ExerciseStats, in notebook order
-    flagged: list = field(default_factory=list)         # (learner, status, reason, feedback link or "")
+    flagged: list = field(default_factory=list)         # (learner, status, score or "", reasons, feedback link or "")
     counts: Counter = field(default_factory=Counter)    # status -> learners
     workers: Counter = field(default_factory=Counter)   # Dask worker -> submissions it executed (--scheduler)
     histogram: str = ""                                 # data URI of the PNG
 
 
-def chapter_stats(gb, out_dir, chapter, statuses):
-    """The statistics of one chapter, from gradebook ``gb`` and the status file's entries."""
+def learning_reasons(score, max_score, verdicts, low_score=LOW_SCORE):
+    """Why a learner's work needs a look, apart from how grading went: nothing attempted, or a score
+    under ``low_score`` of the chapter's points. ``verdicts`` are the learner's exercise verdicts."""
+    if verdicts and all(v == "not attempted" for v in verdicts):
+        return [f"attempted nothing: all {len(verdicts)} exercises not attempted"]
+    if max_score and score < low_score * max_score:
+        return [f"low score: {score:g} of {max_score:g} (under {low_score:.0%})"]
+    return []
+
+
+def chapter_stats(gb, out_dir, chapter, statuses, low_score=LOW_SCORE):
+    """The statistics of one chapter, from gradebook ``gb`` and the status file's entries; a graded
+    learner under ``low_score`` of the points, or who attempted nothing, needs a look too."""
     from nbgrader.api import MissingEntry
 
     stats = ChapterStats(chapter.name, chapter_title(chapter), chapter.max_score)
@@ -73,47 +87,81 @@ def chapter_stats(gb, out_dir, chapter, statuses):
         stats.counts[status] += 1
         if entry.get("worker"):
             stats.workers[entry["worker"]] += 1
-        link = feedback_path(out_dir, chapter, learner)
-        if status != "graded" or entry.get("reasons"):   # graded, but with a restored test cell, say
-            stats.flagged.append((learner, status, "; ".join(entry.get("reasons", [])),
+        reasons = list(entry.get("reasons", []))   # how grading went: a timeout, a restored test cell, ...
+        score = None
+        if status not in ("unreadable", "missing"):
+            try:
+                sub = gb.find_submission(chapter.name, learner)
+            except MissingEntry:
+                sub = None
+            if sub is not None:
+                score = float(sub.score) - float(sub.late_submission_penalty or 0)
+                stats.scores.append(score)
+                found = results(gb, out_dir, chapter, learner)
+                reasons += learning_reasons(score, chapter.max_score, [r.verdict for r in found], low_score)
+                _count(by_id, found)
+        if status != "graded" or reasons:
+            link = feedback_path(out_dir, chapter, learner)
+            stats.flagged.append((learner, status, "" if score is None else f"{score:g}", "; ".join(reasons),
                                   str(link.relative_to(out_dir)) if link.exists() else ""))
-        if status in ("unreadable", "missing"):
-            continue
-        try:
-            sub = gb.find_submission(chapter.name, learner)
-        except MissingEntry:
-            continue
-        stats.scores.append(float(sub.score) - float(sub.late_submission_penalty or 0))
-        for result in results(gb, out_dir, chapter, learner):
-            ex = by_id[result.exercise.grade_id]
-            ex.attempts += 1
-            ex.total += result.score or 0.0
-            if result.score is not None and result.score >= result.exercise.points > 0:
-                ex.passed += 1
-            elif result.message and result.verdict != "correct":
-                ex.messages[result.message] += 1
     stats.exercises = list(by_id.values())
     return stats
 
 
-def histogram(scores, max_score, title):
-    """A PNG data URI of the score histogram (matplotlib, no display needed)."""
+def _count(by_id, found):
+    """Add one learner's exercise results to the exercises' statistics."""
+    for result in found:
+        ex = by_id[result.exercise.grade_id]
+        ex.attempts += 1
+        ex.total += result.score or 0.0
+        if result.score is not None and result.score >= result.exercise.points > 0:
+            ex.passed += 1
+        elif result.message and result.verdict != "correct":
+            ex.messages[result.message] += 1
+
+
+HISTOGRAM_PX = (1080, 330)   # drawn at about the report's width (70em), so it is never scaled up
+
+
+def score_bins(scores, max_score):
+    """Histogram bin edges: one bin per whole point, centred on it, when every score is a whole
+    number (the usual case); else 20 equal bins over 0..max_score."""
+    import numpy
+
+    top = max([max_score, *scores, 1])
+    if float(top).is_integer() and all(float(s).is_integer() for s in scores):
+        return numpy.arange(-0.5, int(top) + 1)
+    return numpy.linspace(0, top, 21)
+
+
+def histogram_figure(scores, max_score, title):
+    """The matplotlib Figure of a chapter's score histogram: whole-point bins and ticks, learners counted."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(6, 2.6), dpi=100)
+    width, height = HISTOGRAM_PX
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
     axes = figure.subplots()
-    bins = max(1, min(20, int(max_score) or 1))
-    axes.hist(scores, bins=bins, range=(0, max_score or 1), color="#3b6ea5", edgecolor="white")
-    axes.set_xlabel("score")
-    axes.set_ylabel("learners")
-    axes.set_title(title, fontsize=10)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    bins = score_bins(scores, max_score)
+    axes.hist(scores, bins=bins, color="#3b6ea5", edgecolor="white")
+    axes.set_xlim(bins[0], bins[-1])
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], nbins=25))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("score", fontsize=12)
+    axes.set_ylabel("learners", fontsize=12)
+    axes.tick_params(labelsize=11)
+    axes.set_title(title, fontsize=13)
     figure.tight_layout()
+    return figure
+
+
+def histogram(scores, max_score, title):
+    """A PNG data URI of the score histogram (matplotlib, no display needed)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    histogram_figure(scores, max_score, title).savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -132,4 +180,4 @@ def report_html(db_url, out_dir, chapters, statuses):
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              loader=jinja2.FileSystemLoader(TEMPLATE.parent))
     return env.get_template(TEMPLATE.name).render(
-        chapters=stats, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        chapters=stats, low_score=LOW_SCORE, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..learner.progress import check_cells_with_headings
+from ..learner.progress import check_cells_with_headings, plain_title
 from ..cells import grade_id, is_check_cell
 from .grades import chapters_in_play, csv_text
 
@@ -46,7 +46,7 @@ class Result:
 def exercises(chapter, template=None):
     """The chapter's exercises, in notebook order, titled by the heading above each check cell
     (of ``template``, an edition of the chapter; the English one by default)."""
-    return [Exercise(grade_id(cell), (heading or "").replace("`", "").replace("**", "") or grade_id(cell),   # plain
+    return [Exercise(grade_id(cell), plain_title(heading) or grade_id(cell),
                      float(cell.metadata["nbgrader"].get("points") or 0))
             for heading, cell in check_cells_with_headings(template or chapter.template)]
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 import nbformat
 
 from ..learner.judge import MalformedEvidence, format_correct, judge
-from ..learner.outcomes import CheckFailed
+from ..learner.messages import message
+from ..learner.outcomes import CheckFailed, Incorrect
+from ..learner.session import error_line
 from ..learner.probe import EVIDENCE_MIME, request_digest
-from ..cells import grade_id, is_check_cell
+from ..cells import grade_id, is_check_cell, is_solution
 
 MAX_EVIDENCE_BYTES = 16 * 1024**2
 
@@ -92,19 +94,43 @@ def judge_cell(records, evidence):
             return [_error("MalformedEvidence", f"malformed evidence: {error}")], False, f"malformed evidence: {error}"
         if part:
             parts.append(part)
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text=format_correct(parts) + "\n")] if parts else []
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=format_correct(parts, styled=True) + "\n")] if parts else []
     return outputs, True, ""
+
+
+def answer_error(cell):
+    """The error an answer cell's run ended in, on one line ("SyntaxError: ... (line 2)"), or None when
+    it ran, still holds its stub (a bare NotImplementedError: not attempted) or ran past its time limit."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
+        if ename == "CellTimeout" or (ename == "NotImplementedError" and not evalue):
+            return None
+        return error_line(ename, evalue)
+    return None
+
+
+def _answer_failed(records, gid, error):
+    """The verdict of a check whose answer cell failed: it says so, as it does in JupyterLab."""
+    name = records[0]["spec"]["name"].split(".")[0] if records else gid
+    failure = Incorrect(message("answer_failed", name=name, error=error))
+    return [_error(type(failure).__name__, str(failure), failure._render_traceback_())]
 
 
 def apply(nb, template, reference, nonce, *, not_run=None):
     """Judge every check cell of executed ``nb`` in place; return the CellVerdicts.
 
-    ``not_run`` maps a cell index to the reason it never ran (a timeout or crash).
+    ``not_run`` maps a cell index to the reason it never ran (a timeout or crash). A failing check
+    whose answer cell (since the previous check) raised says that, with the error, as in JupyterLab.
     """
     sources = {grade_id(c): c.source for c in template.cells if is_check_cell(c)}
     verdicts = []
+    failed_answer = None
     for index, cell in enumerate(nb.cells):
         if not is_check_cell(cell):
+            if is_solution(cell):
+                failed_answer = failed_answer or answer_error(cell)
             continue
         gid = grade_id(cell)
         records = reference.cells.get(gid, [])
@@ -119,8 +145,11 @@ def apply(nb, template, reference, nonce, *, not_run=None):
                                       tampered=error.forged)
             else:
                 outputs, passed, malformed = judge_cell(records, evidence)
+                if failed_answer and not passed and not malformed:
+                    outputs = _answer_failed(records, gid, failed_answer)
                 verdict = CellVerdict(gid, passed, malformed and f"{gid}: {malformed}", outputs,
                                       tampered=bool(malformed))
+        failed_answer = None
         cell.outputs = verdict.outputs
         verdicts.append(verdict)
     return verdicts

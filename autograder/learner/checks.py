@@ -23,7 +23,7 @@ from . import evidence as ev
 from . import session
 from .judge import UNSET, expected_facts, judge, shape_text
 from .messages import message
-from .outcomes import NotAttempted
+from .outcomes import Incorrect
 
 __all__ = ["Case", "check_function", "check_module", "check_tensor", "check_that", "check_value",
            "hidden_seed"]
@@ -82,8 +82,9 @@ def _recording():
 def _finish(spec, evidence, probe):
     """Judge locally; when recording, keep the spec and probe for the grader."""
     session.checking()
-    if session.failed_last_time(spec["name"]):
-        raise NotAttempted(message("answer_failed", name=spec["name"].split(".")[0]))
+    error = session.last_error(spec["name"])
+    if error:
+        raise Incorrect(message("answer_failed", name=spec["name"].split(".")[0], error=error))
     part = judge(spec, evidence)
     if _recording():
         _records.append({"spec": spec, "probe": probe})

@@ -14,7 +14,7 @@ import torch
 
 from .i18n import translate_check_text as _text
 from .messages import message
-from .outcomes import Incorrect, NotAttempted
+from .outcomes import Incorrect, NotAttempted, correct_label
 
 UNSET = "__unset__"
 
@@ -334,15 +334,17 @@ def _confirm(spec, summary):
     return (spec["name"], str(summary))
 
 
-def format_correct(parts):
-    """One "Correct" line for a cell's passed checks: ``[(name, summary), ...]``."""
+def format_correct(parts, *, styled=False):
+    """One "Correct" line for a cell's passed checks: ``[(name, summary), ...]``; ``styled``: its label
+    marked as the failures' are (see :func:`autograder.learner.outcomes.correct_label`)."""
     grouped = {}
     for name, summary in parts:
         grouped.setdefault(name, [])
         if summary not in grouped[name]:
             grouped[name].append(summary)
     text = "; ".join(message("correct_part", name=name, summary="; ".join(s)) for name, s in grouped.items())
-    return f"{message('label_correct')}: {message('correct', text=text)}"
+    label = correct_label() if styled else message("label_correct")
+    return f"{label}: {message('correct', text=text)}"
 
 
 def judge_tensor(spec, evidence):

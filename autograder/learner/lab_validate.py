@@ -1,12 +1,14 @@
-"""A readable Validate button for learners: failing exercises by name, wrapped, and "n of m pass".
+"""A readable Validate button for learners: "n of m checks pass", then each failing exercise by name.
 
-nbgrader's Validate dialog repeats the whole source of every failing check cell, shows each
-message on one unwrapped line, and says nothing about how many checks pass. This Jupyter server
-extension answers the Lab's Validate button (``/assignments/validate``) in place of nbgrader's
-``validate_assignment`` extension (``make setup`` swaps them in the venv, see
-``autograder/maintainers/lab_settings.py``): the same validation, but each failing check is named by the
-heading of its exercise, its message is wrapped, and the first entry says how many checks pass.
-Importing it does not load torch into the server (the package's checks load on first use).
+nbgrader's Validate dialog repeats the whole source of every failing check cell, each under
+"The following cell failed:", shows each message on one unwrapped line, and says nothing about
+how many checks pass. This Jupyter server extension answers the Lab's Validate button
+(``/assignments/validate``) in place of nbgrader's ``validate_assignment`` extension (``make setup``
+swaps them in the venv, see ``autograder/maintainers/lab_settings.py``): the same validation,
+answered as one entry whose first box is the summary and whose second lists each failing check
+under the heading of its exercise, its message wrapped. Every text it adds comes from the message
+catalogue, in the notebook's language. Importing it does not load torch into the server (the
+package's checks load on first use).
 """
 
 import contextlib
@@ -15,12 +17,13 @@ import os
 import textwrap
 import threading
 import traceback
+from html import escape
 from pathlib import Path
 
 from jupyter_server.utils import url_path_join
 from nbgrader.server_extensions.validate_assignment.handlers import NbGraderVersionHandler, ValidateAssignmentHandler
 from nbgrader.validator import Validator
-from nbconvert.filters import ansi2html, strip_ansi
+from nbconvert.filters import strip_ansi
 from tornado import web
 
 WIDTH = 88
@@ -51,8 +54,23 @@ def _kernel_runs(filename):
                 os.environ["JPY_SESSION_NAME"] = before
 
 
+# nbgrader's dialog (its JupyterLab extension, not ours to change) puts "The following cell failed:"
+# above every entry; the one entry answered here is the summary, not a cell, so that caption is hidden.
+# The rule lives in the entry's own HTML and goes with the dialog.
+_NO_CAPTION = "<style>#validation-message.validation-failed > div:not(.jp-RenderedText) { display: none; }</style>"
+
+
+def failing_list(items):
+    """``(text, html)`` of ``[(exercise title, message), ...]``: each title on a line of its own, bold in
+    the HTML, its message below it, wrapped."""
+    blocks = [(title, wrapped(text)) for title, text in items]
+    text = "\n\n".join(f"{title}\n{body}" for title, body in blocks)
+    html = "\n\n".join(f"<strong>{escape(title)}</strong>\n{escape(body)}" for title, body in blocks)
+    return text, _NO_CAPTION + html
+
+
 class CourseValidator(Validator):
-    """nbgrader's Validator, reporting failing checks by exercise name with a summary first."""
+    """nbgrader's Validator, answering with a summary and the failing checks by exercise name."""
 
     def validate(self, filename):
         with _kernel_runs(filename):   # its checks then answer in the notebook's language
@@ -61,18 +79,16 @@ class CourseValidator(Validator):
             return results   # all pass, or changed cells: nbgrader's own words
         from .i18n import notebook_language, speaking
         from .messages import message
-        from .progress import exercises
+        from .progress import exercises, plain_title
 
         nb = json.loads(Path(filename).read_text())
-        titles = {source.strip(): title for title, source in exercises(nb)}
+        titles = {source.strip(): plain_title(title) for title, source in exercises(nb)}
         failed = results["failed"]
         with speaking(notebook_language(nb)):
             summary = message("validate_summary", passed=len(titles) - len(failed), total=len(titles))
-        for index, entry in enumerate(failed):
-            title = titles.get(entry["source"], entry["source"].splitlines()[0])
-            entry["source"] = f"{summary}\n\n{title}" if index == 0 else title
-            entry["raw_error"] = wrapped(entry["raw_error"])
-            entry["error"] = ansi2html(entry["raw_error"])
+        text, html = failing_list([(titles.get(entry["source"].strip(), entry["source"].splitlines()[0]),
+                                    entry["raw_error"]) for entry in failed])
+        results["failed"] = [{"source": summary, "raw_error": text, "error": html}]
         return results
 
 
@@ -86,9 +102,18 @@ class CourseValidateHandler(ValidateAssignmentHandler):
             raise web.HTTPError(403, "Access denied: path outside allowed directory")
         try:
             value = CourseValidator(config=self.load_config()).validate(str(target))
-        except Exception:
+        except Exception as error:
             self.log.error(traceback.format_exc())
-            return {"success": False, "value": traceback.format_exc()}
+            from .i18n import notebook_language, speaking
+            from .messages import message
+
+            try:
+                language = notebook_language(json.loads(target.read_text()))
+            except (OSError, ValueError):
+                language = None
+            with speaking(language):
+                text = message("validate_failed", error=wrapped(f"{type(error).__name__}: {error}"))
+            return {"success": False, "value": text}
         return {"success": True, "value": value}
 
 

@@ -35,6 +35,11 @@ CATALOGUE = {
         "{name} still raises NotImplementedError: replace `raise NotImplementedError()` "
         "in the cell above with your answer, then run that cell and this one again."
     ),
+    # shown by an answer cell that still holds its stub (autograder/learner/session.py)
+    "stub_answer": (
+        "replace `raise NotImplementedError()` in this cell with your answer, run it, "
+        "then run the check below."
+    ),
     # what was found vs. expected
     "not_a_tensor": "{name} is a {found}; a torch.Tensor was expected.",
     "not_callable": "{name} is a {found}; a function was expected.",
@@ -72,6 +77,7 @@ CATALOGUE = {
     "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
     # the Validate button's summary (autograder/learner/lab_validate.py)
     "validate_summary": "{passed} of {total} checks pass; these do not yet:",
+    "validate_failed": "Validate could not check this notebook: {error}",
     "progress_title": "Your progress",
     "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
     # hints: likely causes
@@ -97,8 +103,8 @@ CATALOGUE = {
     "correct": "{text}. Well done.",
     "correct_part": "{name}: {summary}",
     "answer_failed": (
-        "the cell that defines {name} raised an error the last time it ran, so {name} may hold an "
-        "older attempt: fix that cell, run it, then run this check again."
+        "the cell that defines {name} raised an error the last time it ran ({error}), so {name} may "
+        "hold an older attempt: fix that cell, run it, then run this check again."
     ),
     "summary_tensor": "a tensor of shape {shape}, dtype {dtype}",
     "summary_function": "returns the expected results on {count} input(s)",

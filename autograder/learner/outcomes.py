@@ -10,6 +10,14 @@ from .messages import message
 # Bold, in the theme's own text colour: ANSI yellow or red on JupyterLab's pink error background
 # reads at 1.5:1 or 2.7:1; the theme's text colour on it is well above WCAG AA's 4.5:1.
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+# "Correct" has no error box: its label is bold white on dark green (#007427), 5.9:1, a colour of
+# its own that carries its own background, so it reads the same in the light and the dark theme.
+_CORRECT = "\x1b[1;38;2;255;255;255;48;2;0;116;39m"
+
+
+def correct_label():
+    """The label of a passed check as a kernel shows it: "Correct", white on green."""
+    return f"{_CORRECT}{message('label_correct')}{_RESET}"
 
 
 class CheckFailed(AssertionError):

@@ -37,6 +37,11 @@ def exercises(nb):
             for heading, cell in check_cells_with_headings(nb)]
 
 
+def plain_title(heading):
+    """A heading without its Markdown marks (code spans, bold): "Exercise 2.1: new_ones follows its tensor"."""
+    return (heading or "").replace("`", "").replace("**", "")
+
+
 class Progress(list):
     """``[(exercise title, verdict), ...]``, already printed: as a cell's last value it shows nothing more."""
 

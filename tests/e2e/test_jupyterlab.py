@@ -2,7 +2,8 @@
 
 For every released chapter: open the learner notebook, wait for the kernel, click Run All
 (it must reach the last cell: answers and checks are tagged ``raises-exception``), and check
-what a learner sees; then
+what a learner sees (no traceback anywhere: an untouched answer says "Not attempted" in one line,
+its check the plain "not attempted" message); then
 answer the first exercise wrongly (one "Incorrect", no "Correct"), with a typo (the check says the
 answer cell failed), and correctly (the confirming line, counted by "Your progress"). One more test checks
 what ``make lab`` opens on: the chapters listed, no news pop-up, the course venv's kernel.
@@ -234,18 +235,22 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     wait_for_idle_kernel(page)
 
     problems = []
+    label = message("label_not_attempted") + ":"
+    stale = message("answer_failed", name="NAME", error="ERROR").split("NAME")[0]   # "the cell that defines "
     for index, (cell, shown) in enumerate(zip(learner, rendered_outputs(cells))):
-        if cell["cell_type"] != "code" or is_answer(cell):
-            continue  # answer cells still `raise NotImplementedError()`: the learner's job
+        if cell["cell_type"] != "code":
+            continue
         text = shown["text"]
         where = f"cell {index} ({nbgrader(cell).get('grade_id') or cell.get('id')})"
+        lines = [line for line in text.splitlines() if line.strip()]
         if TRACEBACK_WALL in text:
             problems.append(f"{where} shows a traceback:\n{text[:1500]}")
+        elif is_answer(cell):   # an untouched stub: one "not attempted" line, or nothing (a function's stub)
+            if lines and lines != [f"{label} {message('stub_answer')}"]:
+                problems.append(f"{where}: expected the stub's 'not attempted' line, got:\n{text[:1500]}")
         elif is_check(cell):
-            lines = [line for line in text.splitlines() if line.strip()]
-            label = message("label_not_attempted") + ":"
-            if not any(line.startswith(label) for line in lines) or len(lines) > 6:
-                problems.append(f"{where}: expected the 'not attempted' message, got:\n{text[:1500]}")
+            if not any(line.startswith(label) for line in lines) or len(lines) > 6 or stale in text:
+                problems.append(f"{where}: expected the plain 'not attempted' message, got:\n{text[:1500]}")
         else:
             kinds = output_kinds(solution.get(cell.get("id"), {}))
             if "text" in kinds and not text.strip():
