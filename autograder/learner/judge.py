@@ -316,6 +316,12 @@ def compare_value(label, found, expected, *, tol=1e-6, hidden=False, requires_gr
 
 # ---------------------------------------------------------------- the judges
 
+def error_sentence(error):
+    """A learner's error text inside a message's sentence, without its own final full stop
+    ("... instead." would end "... instead..")."""
+    return str(error).rstrip().removesuffix(".")
+
+
 def _require(condition, what):
     if not condition:
         raise MalformedEvidence(what)
@@ -415,7 +421,7 @@ def judge_function(spec, evidence):
             error = str(report["raised"])
             if raises and error.split(":", 1)[0] == raises:
                 continue
-            raise Incorrect(message("raised", call=call, error=error))
+            raise Incorrect(message("raised", call=call, error=error_sentence(error)))
         if raises:
             raise Incorrect(message("no_raise", call=call, error=raises))
         found = rebuild(report.get("result"))
@@ -450,7 +456,7 @@ def judge_module(spec, evidence):
         if report.get("not_implemented"):
             raise NotAttempted(message("not_implemented", name=name))
         if report.get("raised"):
-            raise Incorrect(message("raised", call=call, error=str(report["raised"])))
+            raise Incorrect(message("raised", call=call, error=error_sentence(report["raised"])))
         if spec.get("output_shape") is not None:
             compare_tensor(message("result_of", call=call), rebuild(report.get("result")),
                            shape=spec["output_shape"], hidden=hidden)
@@ -466,7 +472,7 @@ def _judge_accuracy(spec, report):
     _require(isinstance(report, dict), "module predictions")
     call = f"{name}({message('inputs_count', count=labels.shape[0])})"
     if report.get("raised"):
-        raise Incorrect(message("raised", call=call, error=str(report["raised"])))
+        raise Incorrect(message("raised", call=call, error=error_sentence(report["raised"])))
     found, label = rebuild(report.get("result")), message("result_of", call=call)
     compare_tensor(label, found)
     if len(found.shape) != 2 or found.shape[0] != labels.shape[0]:

@@ -39,7 +39,9 @@ CATALOGUE = {
     "feedback_task": "Your task",
     "feedback_check": "Check cell",
     "feedback_comments": "Comments",
-    "feedback_top": "Top",
+    "feedback_top": "(Top)",
+    "feedback_in_prompt": "In [{count}]:",
+    "feedback_out_prompt": "Out[{count}]:",
     # a late submission's notice on its feedback page (grading/late.py)
     "late_notice": "submitted {late} after the due date ({due} UTC)",
     "late_penalty": "late penalty {penalty}",
