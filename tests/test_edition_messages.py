@@ -11,7 +11,10 @@ repr) in either edition, and in the Chinese one no English word outside code, no
 
 import builtins
 import copy
+import html
 import os
+import re
+import shutil
 
 import nbformat
 import pytest
@@ -22,7 +25,7 @@ from autograder.authoring.notebooks import chapter_notebook
 from autograder.learner.i18n import speaking
 from autograder.learner.messages import message
 from autograder.learner.outcomes import labelled
-from chapters import CHAPTERS, REPO, grade_id, read, release_path, solution_path, wrong_answers
+from chapters import CHAPTERS, REPO, grade_id, read, release_path, solution_path, with_answers, wrong_answers
 from message_scan import (code_names, english_words, halfwidth_punctuation_after_chinese, object_dumps,
                           spaced_particle)
 
@@ -162,3 +165,33 @@ def test_the_chinese_chapter_prints_its_words_in_chinese(transcript):
                       if o.output_type == "stream")
     assert "测试准确率 >= 0.95： True" in printed and "test accuracy" not in printed, printed[-800:]
     assert "张训练图像" in printed and "training images" not in printed, printed[:800]
+
+
+def test_validate_speaks_chinese_for_a_chinese_chapter(tmp_path):
+    """The Validate button on the Chinese chapter 01 with a realistic wrong answer at every exercise:
+    every text it returns (the summary, exercise titles, messages) is Chinese."""
+    from autograder.learner.lab_validate import CourseValidator
+
+    chapter = CHAPTERS[0]
+    nb = with_answers(read(chapter_notebook(edition_root(REPO, "zh") / chapter)),
+                      {gid: cases[0][0] for gid, cases in wrong_answers(chapter).items()})
+    folder = tmp_path / chapter
+    shutil.copytree(release_path(chapter).parent, folder)
+    path = folder / release_path(chapter).name
+    nbformat.write(nb, path)
+    results = CourseValidator().validate(str(path))
+
+    def strings(value):
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [re.sub(r"<[^>]+>", "", html.unescape(value))] if isinstance(value, str) else []
+
+    texts = strings(results)
+    assert len(results.get("failed", [])) == len(wrong_answers(chapter)), results
+    names = code_names("\n".join(c.source for c in read(solution_path(chapter)).cells if c.cell_type == "code"))
+    names |= set(dir(builtins))
+    problems = [(text[:120], found) for text in texts for found in
+                english_words(text, names) + halfwidth_punctuation_after_chinese(text) + spaced_particle(text)]
+    assert not problems, problems
