@@ -186,7 +186,9 @@ def test_validate_speaks_chinese_for_a_chinese_chapter(tmp_path):
             return [s for v in value.values() for s in strings(v)]
         if isinstance(value, list):
             return [s for v in value for s in strings(v)]
-        return [re.sub(r"<[^>]+>", "", html.unescape(value))] if isinstance(value, str) else []
+        if not isinstance(value, str):
+            return []
+        return [re.sub(r"<[^>]+>", "", html.unescape(value)).replace("\n  ", " ")]   # Validate wraps lines
 
     texts = strings(results)
     assert len(results.get("failed", [])) == len(wrong_answers(chapter)), results
