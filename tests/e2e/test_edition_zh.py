@@ -47,7 +47,9 @@ def test_chinese_chapter_answers_its_checks_in_chinese(page, lab_server):
 
 # Added above the first cell before Run All: records what each figure says as the inline backend
 # displays it (its plain-text form is asked for with its image); a cell added at the end lists it.
+# The backend is set up first: setting itself up, it drops any figure formatter set before.
 RECORD_FIGURES = """\
+%matplotlib inline
 from matplotlib.figure import Figure
 _figure_texts = []
 def _record_figure(fig, printer, cycle):
