@@ -97,5 +97,4 @@ def test_no_feedback_page_dumps_an_object(graded, learner):
     outputs = [text.strip() for where, text in page_words(pages[learner], LEARNERS[learner]) if where == "check output"]
     assert outputs, learner
     dumps = [found for text in outputs if text.startswith(tuple(labels)) for found in object_dumps(text, labels)]
-    assert not dumps, dumps
-    assert " object at 0x" not in pages[learner]
+    assert not dumps, dumps   # (a lesson's own output may show one: chapter 02 prints a grad_fn)
