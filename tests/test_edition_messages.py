@@ -32,6 +32,7 @@ from message_scan import (code_names, english_words, halfwidth_punctuation_after
 pytestmark = pytest.mark.slow
 
 LANGUAGES = ("en", "zh")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KIND = "scan"   # cell metadata of a check cell's run: [grade_id, which answer, language]
 
 
@@ -99,9 +100,9 @@ def check_messages(nb, language):
             continue
         for output in cell.outputs:
             if output.output_type == "error":
-                found.append((gid, kind, output.evalue))
+                found.append((gid, kind, ANSI.sub("", output.evalue)))
             elif output.output_type == "stream" and output.name == "stdout" and output.text.strip():
-                found.append((gid, kind, output.text.strip()))
+                found.append((gid, kind, ANSI.sub("", output.text).strip()))   # a label may be coloured
     return found
 
 
