@@ -94,6 +94,10 @@ test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, gradin
 	@command -v msgfmt >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
 	  || echo "make test: gettext's msgfmt is missing (apt-get install gettext); its catalogue check is skipped" >&2
+	@# the Chinese edition's plots need a CJK font; its browser test is skipped without one
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
+	  || echo "make test: no Chinese font (apt-get install fonts-noto-cjk); the Chinese plot test is skipped" >&2
 	$(BIN)/python -m autograder.maintainers.postgres_setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(NBVAL)

@@ -9,6 +9,7 @@ import importlib
 
 from .learner import session
 from .learner.messages import message, use_catalogue
+from .learner.notebook_text import tr, tr_plot
 from .learner.outcomes import CheckFailed, Incorrect, NotAttempted
 from .paths import data_path
 from .learner.progress import progress
@@ -46,6 +47,8 @@ __all__ = [
     "message",
     "one_epoch_cases",
     "progress",
+    "tr",
+    "tr_plot",
     "train_step_cases",
     "use_catalogue",
 ]

@@ -7,6 +7,7 @@ import pytest
 from autograder.learner import i18n
 from autograder.grading.pipeline import export, grade
 from autograder.learner.messages import message
+from autograder.learner.outcomes import labelled
 from autograder.authoring.notebooks import chapter_notebook
 from autograder.authoring.editions import edition_root
 from nbgrader.utils import determine_grade
@@ -46,12 +47,12 @@ def test_one_chinese_and_one_english_submission_of_the_same_answers_grade_alike(
     failed = f"{wrong_id}-check"
     for learner, language in (("reads-english", "en"), ("reads-chinese", "zh")):
         with i18n.speaking(language):
-            incorrect, correct = message("label_incorrect"), message("label_correct")
+            incorrect, correct = labelled("label_incorrect", ""), labelled("label_correct", "")
         cells = {grade_id(c): c for c in check_cells(graded[learner])}
         error = next(o for o in cells[failed].outputs if o.output_type == "error")
-        assert error.evalue.startswith(f"{incorrect}:"), (learner, error.evalue)
+        assert error.evalue.startswith(incorrect), (learner, error.evalue)
         passed = next(gid for gid, points in per_cell[learner] if points)
-        assert "".join(o.get("text", "") for o in cells[passed].outputs).startswith(f"{correct}:")
+        assert "".join(o.get("text", "") for o in cells[passed].outputs).startswith(correct)
         _assert_feedback_speaks(tmp_path / "out", learner, language)
     # feedback rendered again later (course override, formgrader) keeps each submission's language
     for path in (tmp_path / "out" / "feedback").rglob("*.html"):
@@ -67,8 +68,9 @@ def _assert_feedback_speaks(out, learner, language):
         incorrect = message("label_incorrect")
         header = [message(f"feedback_{key}") for key in ("learner", "score", "exercise", "verdict")]
         verdict_words = {message("verdict_correct"), message("verdict_incorrect")}
+        separator = message("label_separator")
     assert incorrect in feedback
     table = feedback[feedback.index('id="exercises"'):feedback.index("</table>")]
-    assert all(f">{word}<" in table or f"{word}:" in feedback for word in header), (learner, header)
+    assert all(f">{word}<" in table or f"{word}{separator}" in feedback for word in header), (learner, header)
     assert all(f">{word}<" in table for word in verdict_words), (learner, verdict_words)
     assert ("第 1 章" in feedback) == (language == "zh"), f"{learner}'s feedback shows the other edition's prose"

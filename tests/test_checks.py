@@ -5,7 +5,9 @@ import torch
 
 from autograder import (Incorrect, NotAttempted, check_function, check_module, check_tensor, check_that,
                         check_value, message, use_catalogue)
-from autograder.learner.messages import CATALOGUE
+from autograder.learner import i18n
+from autograder.learner.judge import format_correct
+from autograder.learner.messages import CATALOGUE, fill
 
 
 def fails(kind, call, *parts):
@@ -289,6 +291,60 @@ def test_calls_are_described_readably():
     error = fails(Incorrect, lambda: check_function("f", [((torch.tensor([0.1]), abs), 0.0)],
                                                     namespace={"f": lambda x, g: 1.0}))
     assert "f(tensor([0.1]), abs)" in str(error)
+
+
+def test_arguments_are_described_as_a_learner_wrote_them_never_by_an_object_dump():
+    """Issue 24: "train_one_epoch(Sequential, <torch.utils.data.dataloader.DataLoader object at 0x7fe4...>,
+    SGD ( Parameter Group 0 dampening: 0 ..." becomes what the learner wrote."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(8, 4)), batch_size=128)
+
+    class Opaque:
+        pass
+
+    class Tall:
+        def __repr__(self):
+            return "Tall(\n  1,\n)"
+
+    args = (model, loader, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.CrossEntropyLoss(),
+            torch.zeros(3, 4), Opaque(), Tall(), 3)
+    error = fails(Incorrect, lambda: check_function("train", [(args, 0.0)], namespace={"train": lambda *a: 1.0}))
+    assert ("train(Sequential, DataLoader(batch_size=128), SGD(lr=0.1), CrossEntropyLoss, "
+            "<tensor of shape (3, 4)>, Opaque, Tall, 3)") in str(error), str(error)
+    assert " at 0x" not in str(error) and "Parameter Group" not in str(error)
+
+
+def test_a_call_is_named_in_every_language_and_judged_in_the_learners():
+    from autograder.learner.call_text import call_texts, localized
+
+    texts = call_texts("f", (torch.zeros(4, 2), torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)))
+    assert texts["en"] == "f(<tensor of shape (4, 2)>, SGD(lr=0.5))"
+    assert texts["zh"] == "f(<形状为 (4, 2) 的张量>, SGD(lr=0.5))"
+    with i18n.speaking("zh"):
+        assert localized(texts) == texts["zh"] and localized("g(1)") == "g(1)"
+
+
+def test_a_chinese_template_drops_the_space_beside_a_chinese_field_only():
+    """ "{name} 的 dtype": a space between Chinese and code ("x 的 dtype"), none between two Chinese
+    characters ("zeros_long(5, 3) 的结果的 dtype", not "的结果 的 dtype")."""
+    with i18n.speaking("zh"):
+        label = message("result_of", call="zeros_long(5, 3)")
+        shown = message("dtype", name=label, found=torch.float32, expected=torch.int64)
+        plain = message("dtype", name="x", found=torch.float32, expected=torch.int64)
+        joined = message("argument_label", name="train_step", position=1)
+        state = message("shape", name=joined, found="(2,)", expected="(3,)")
+    assert shown.startswith("zeros_long(5, 3) 的结果的 dtype 是 torch.float32"), shown
+    assert plain.startswith("x 的 dtype 是 torch.float32"), plain
+    assert state.startswith("train_step 的第 1 个实参的形状是 (2,)"), state
+    assert fill("{a} 的 {b}", {"a": "'你 好'", "b": "值"}) == "'你 好' 的值"   # a space inside a value stays
+
+
+def test_labels_and_joins_follow_the_language():
+    with i18n.speaking("zh"):
+        failure = Incorrect("问题", "提示")
+        correct = format_correct([("x", "形状为 (2,) 的张量"), ("y", "1"), ("x", "正确")])
+    assert str(failure) == "不正确：问题\n提示：提示"
+    assert correct == "正确：x：形状为 (2,) 的张量；正确；y：1。做得好！"
 
 
 def test_tensor_subclasses_cannot_lie_about_their_values():

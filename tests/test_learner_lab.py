@@ -119,7 +119,7 @@ def test_validate_speaks_the_language_of_the_notebook(tmp_path):
     failed = CourseValidator().validate(str(path))["failed"]
     with i18n.speaking("zh"):
         summary = message("validate_summary", passed=1, total=2)
-        not_attempted = message("label_not_attempted")
+        not_attempted = message("label_not_attempted") + message("label_separator")
     assert failed[0]["source"] == summary and summary != "1 of 2 checks pass; these do not yet:"
     assert failed[0]["raw_error"].splitlines()[1].startswith(not_attempted), failed[0]["raw_error"]
 

@@ -15,6 +15,7 @@ from autograder.learner.messages import CATALOGUE, message
 from autograder.authoring.notebooks import chapter_notebook
 from autograder.authoring.catalogues import (TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue, read_glossary, stats,
                                    templates, update_catalogues)
+from autograder.authoring.code_comments import code_tokens, comment_texts, is_lesson_cell, translate_comments
 from autograder.authoring.editions import edition_root, translated_notebook
 from autograder.authoring.markdown_blocks import blocks, parser, translate_markdown
 from chapters import CHAPTERS, REPO, read, release_path
@@ -85,20 +86,30 @@ def _prose(text):
     return re.sub(r"\S*[._(=][\w.()=\[\]'\"]*", " ", text)
 
 
+def glossary_problems(language, relative, catalogue_entries):
+    """Where an entry's translation does not use the glossary's term for an English term it holds
+    (a longer term first: "batch normalisation" is not also a "batch")."""
+    glossary = read_glossary(REPO, language)
+    longest_first = sorted(glossary, key=lambda item: -len(item[0]))
+    problems = []
+    for entry in catalogue_entries:
+        english = _prose(entry.id).lower()
+        for term, translation in longest_first:
+            word = rf"\b{re.escape(term)}(s|es)?\b"
+            # a term kept in English in the translation is a name (the variable `model`), not prose
+            if (re.search(word, english) and translation not in entry.string
+                    and not re.search(word, entry.string.lower())):
+                problems.append(f"{relative}: {term!r} is not {translation!r} in {entry.string[:60]!r}")
+            english = re.sub(word, " ", english)
+    return problems
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_terms_follow_the_glossary(language):
     glossary = read_glossary(REPO, language)
     assert glossary and len({e for e, _ in glossary}) == len(glossary)
-    problems = []
-    for _, relative in [c for c in CATALOGUES if c[0] == language]:
-        for entry in entries(language, relative):
-            english = _prose(entry.id).lower()
-            for term, translation in glossary:
-                word = rf"\b{re.escape(term)}(s|es)?\b"
-                # a term kept in English in the translation is a name (the variable `model`), not prose
-                if (re.search(word, english) and translation not in entry.string
-                        and not re.search(word, entry.string.lower())):
-                    problems.append(f"{relative}: {term!r} is not {translation!r} in {entry.string[:60]!r}")
+    problems = [problem for _, relative in [c for c in CATALOGUES if c[0] == language]
+                for problem in glossary_problems(language, relative, entries(language, relative))]
     assert not problems, "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
 
 
@@ -153,18 +164,44 @@ def test_translated_release_is_in_sync(chapter, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_editions_have_identical_code_cells_grade_ids_points_and_outputs(chapter, language):
+def test_editions_differ_in_prose_and_teaching_comments_only(chapter, language):
+    """Answer and check cells, grade ids, points, metadata and outputs are the English edition's, byte
+    for byte; a lesson cell may differ in its comments only (the same Python tokens, comments
+    dropped), and every teaching comment is translated."""
     english, translated = read(release_path(chapter)), read(edition_path(chapter, language))
     assert i18n.notebook_language(translated) == language and i18n.notebook_language(english) == "en"
     assert [(c.cell_type, c.id) for c in english.cells] == [(c.cell_type, c.id) for c in translated.cells]
     changed = 0
     for mine, theirs in zip(english.cells, translated.cells):
-        if mine.cell_type == "code":
-            assert mine == theirs, f"{chapter} {mine.id}: the code cell differs between editions"
-        else:
-            assert mine.metadata == theirs.metadata
+        assert mine.metadata == theirs.metadata, f"{chapter} {mine.id}: metadata differ"
+        if mine.cell_type != "code":
             changed += mine.source != theirs.source
+        elif is_lesson_cell(mine):
+            assert (mine.outputs, mine.execution_count) == (theirs.outputs, theirs.execution_count)
+            assert code_tokens(mine.source) == code_tokens(theirs.source), f"{chapter} {mine.id}: code differs"
+            left = set(comment_texts(mine.source)) & set(comment_texts(theirs.source))
+            assert not left, f"{chapter} {mine.id}: comments left in English: {left}"
+        else:
+            assert mine == theirs, f"{chapter} {mine.id}: an answer or check cell differs between editions"
     assert changed == sum(c.cell_type == "markdown" for c in english.cells), "a markdown cell left in English"
+
+
+def test_code_comparison_ignores_comments_and_notices_a_changed_token():
+    english = "x = torch.ones(2)  # a new tensor\n# keep it\ny = x.t()\n"
+    assert code_tokens(english) == code_tokens("x = torch.ones(2)  # 一个新张量\n# 保留它\n# 两行\ny = x.t()\n")
+    assert code_tokens(english) != code_tokens("x = torch.ones(3)  # a new tensor\n# keep it\ny = x.t()\n")
+    assert code_tokens(english) != code_tokens("x = torch.ones(2)  # a new tensor\n# keep it\ny = x.t_()\n")
+
+
+def test_teaching_comments_are_translated_in_place_and_names_stay():
+    source = ("class Net(nn.Module):\n    def forward(self, x):\n        # keep the batch dimension,\n"
+              "        # flatten the rest\n        x = x.flatten(1)   # N x 400\n        return x  # the result\n")
+    assert comment_texts(source) == ["keep the batch dimension,\nflatten the rest", "the result"]
+    out, missing = translate_comments(source, {"keep the batch dimension,\nflatten the rest": "保留批次维度，展平其余维度"}.get)
+    assert missing == ["the result"]
+    assert out.splitlines()[2:5] == ["        # 保留批次维度，展平其余维度", "        x = x.flatten(1)   # N x 400",
+                                     "        return x  # the result"]
+    assert code_tokens(out) == code_tokens(source)
 
 
 def test_an_english_edit_marks_its_translation_fuzzy_and_the_edition_falls_back(tmp_path):
@@ -294,3 +331,96 @@ def test_a_check_sentence_written_as_an_f_string_is_translated_with_its_values()
         mismatched = i18n.translate_check_text(english.format(2, 3))   # {call + 1} twice: one value
     assert "train_step" in shown and "2" in shown and "call(s)" not in shown, shown
     assert mismatched == english.format(2, 3)
+
+
+# ---------------------------------------------------------------- the Chinese edition as an editor ships it
+
+
+def _zh_markdown():
+    """``[(chapter, cell source)]`` of every markdown cell of the Chinese edition, in course order."""
+    return [(chapter, cell.source) for chapter in CHAPTERS for cell in read(edition_path(chapter, "zh")).cells
+            if cell.cell_type == "markdown"]
+
+
+def _wide(char):
+    import unicodedata
+
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _soft_breaks_between_wide(markdown):
+    """Soft line breaks that markdown renders as a space between two Chinese characters or marks."""
+    found = []
+
+    def walk(tokens):
+        for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None]):
+            if (token.type == "softbreak" and before is not None and after is not None
+                    and before.content and after.content and _wide(before.content[-1]) and _wide(after.content[0])):
+                found.append(before.content[-8:] + " " + after.content[:8])
+            walk(token.children or [])
+
+    walk(parser().parse(markdown))
+    return found
+
+
+def test_no_soft_line_break_between_chinese_characters():
+    """A translator may wrap lines as the English does; the edition joins those that would show a space
+    inside Chinese ("沿着这份记录 反向走一遍")."""
+    found = [(chapter, text) for chapter, source in _zh_markdown() for text in _soft_breaks_between_wide(source)]
+    assert not found, found[:10]
+
+
+def test_soft_breaks_are_joined_only_between_wide_characters():
+    from autograder.authoring.markdown_blocks import join_wide_lines
+
+    text = "沿着这份记录\n反向走一遍，\n  继续。\n\n- 第一项\n- 第二项 `x`\n调用\n`backward`，英文\nword 之间"
+    joined = join_wide_lines(text)
+    assert joined == "沿着这份记录反向走一遍，继续。\n\n- 第一项\n- 第二项 `x`\n调用\n`backward`，英文\nword 之间"
+    assert _soft_breaks_between_wide(text) and not _soft_breaks_between_wide(joined)
+
+
+RENDERINGS = [   # (now, was): issue 23's corrections, as the Chinese edition shows them
+    ("每一行中心化（减去行均值）", "让每一行居中"),
+    ("调用结束后，调用者的 `x` 必须与传入时**完全相同**", "必须**原样**返回"),
+    ("索引为 1 的列（第二列）的所有行", "第 1 列的所有行"),
+    ("不修改任何传入的实参", "不修改任何参数"),
+    ("批量归一化", "批次归一化"),
+    ("批量归一化", "批归一化"),
+    ("沿用原张量的 dtype 和设备", "跟随它的张量"),
+    ("把张量画出来", "看见张量"),
+    ("模型表现如何？", "它有多好？"),
+]
+
+
+@pytest.mark.parametrize("now, was", RENDERINGS)
+def test_renderings_read_as_a_chinese_editor_would_write_them(now, was):
+    text = "\n".join(source for _, source in _zh_markdown())
+    assert now in text and was not in text
+
+
+def test_autograd_is_introduced_with_its_other_name_and_the_seeds_name_for_jtv_is_given_once():
+    prose = [re.sub(r"\*\*|`[^`]*`", "", block) for _, source in _zh_markdown() for block, is_prose in blocks(source)
+             if is_prose and not block.lstrip().startswith("#")]
+    first = next(block for block in prose if "自动求导" in block)
+    assert "自动求导（也称自动微分" in first, first
+    with i18n.speaking("zh"):
+        checks = [i18n.translate_check_text(t) for t in templates(REPO)["autograder/locale/{lang}/LC_MESSAGES/checks.po"]]
+    everywhere = "\n".join(prose) + "\n".join(str(t) for t in checks)
+    assert everywhere.count("雅可比向量积") == 1 and "向量-雅可比积" in everywhere
+
+
+def test_the_glossary_catches_a_term_rendered_otherwise():
+    """The terms issue 23 added are in the glossary, and a translation that strays from one is caught."""
+    glossary = dict(read_glossary(REPO, "zh"))
+    for term, translation in [("batch normalisation", "批量归一化"), ("forward pass", "前向传播"),
+                              ("backward pass", "反向传播"), ("kernels", "卷积核"), ("stride", "步长"),
+                              ("contiguous", "连续"), ("checkpoint", "检查点"),
+                              ("vector-Jacobian product", "向量-雅可比积")]:
+        assert glossary.get(term) == translation, term
+    from babel.messages.catalog import Message
+
+    strays = [Message("layers such as batch normalisation", "批归一化这样的层"),
+              Message("the backward pass", "反向传递"), Message("3x3 kernels", "3x3 的核")]
+    assert len(glossary_problems("zh", "example.po", strays)) == 3
+    assert not glossary_problems("zh", "example.po", [Message("a batch normalisation layer", "批量归一化层"),
+                                                       Message("since the kernel started", "自内核启动以来")])

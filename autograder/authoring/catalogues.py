@@ -1,11 +1,14 @@
 """The gettext PO catalogues of the translated editions: what they hold, and keeping them up to date.
 
 - ``solutions/locale/<lang>/LC_MESSAGES/NN_topic.po``: a chapter's prose, one entry per
-  markdown block (:mod:`autograder.authoring.markdown_blocks`);
+  markdown block (:mod:`autograder.authoring.markdown_blocks`), and the teaching comments of its
+  lesson code (``msgctxt "code comment"``, :mod:`autograder.authoring.code_comments`);
 - ``autograder/locale/<lang>/LC_MESSAGES/messages.po``: every message of
   :mod:`autograder.learner.messages` (``msgctxt`` its key);
 - ``autograder/locale/<lang>/LC_MESSAGES/checks.po``: the sentences check cells and the
-  library's ready-made cases pass to the checks.
+  library's ready-made cases pass to the checks;
+- ``autograder/locale/<lang>/LC_MESSAGES/texts.po``: the plot labels and printed words of the
+  chapters' code (``tr(...)``, ``tr_plot(...)``, :mod:`autograder.learner.notebook_text`).
 
 :func:`update_catalogues` (``make translations``) extracts the English of all three and
 merges it into each catalogue with Babel, which marks an entry whose English changed
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from ..learner import i18n
 from ..cells import is_check_cell
+from . import code_comments
 from .markdown_blocks import prose_blocks
 from .notebooks import chapter_notebook, chapters, read_script
 
@@ -29,6 +33,7 @@ HEADER_COMMENT = ("# {path}: the {language} translation of the PyTorch course (p
                   "# msgid is the English source; `make translations` rewrites this file after an\n"
                   "# English edit. Distributed under the same license as the course.\n#")
 CHECK_TEXT_ARGS = ("problem", "hint", "summary")
+TEXT_FUNCTIONS = ("tr", "tr_plot")   # a chapter's words for plots and prints (learner/notebook_text.py)
 
 
 def locale_root(course_root, language):
@@ -54,18 +59,60 @@ def chapter_texts(course_root, chapter):
     return texts
 
 
+def chapter_comments(course_root, chapter):
+    """The English teaching comments of a chapter's lesson code cells, in order, each once."""
+    script = chapter_notebook(Path(course_root) / "solutions" / chapter).with_suffix(".py")
+    texts = []
+    for cell in read_script(script).cells:
+        if code_comments.is_lesson_cell(cell):
+            texts.extend(t for t in code_comments.comment_texts(cell.source) if t not in texts)
+    return texts
+
+
+def _text_of(node, constants=None):
+    """A string constant, a module-level constant's value (a ``Name``) or an f-string's pattern; else None."""
+    if isinstance(node, ast.JoinedStr):
+        return _pattern(node)
+    if isinstance(node, ast.Name):
+        return (constants or {}).get(node.id)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def code_texts(course_root):
+    """``{text: where}`` for the words the chapters' code shows through ``tr(...)`` and ``tr_plot(...)``
+    (an f-string is one entry with its ``{expression}`` fields kept)."""
+    texts = {}
+    for folder in chapters(Path(course_root) / "solutions"):
+        script = chapter_notebook(folder).with_suffix(".py")
+        calls = [node for node in ast.walk(ast.parse(script.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) in TEXT_FUNCTIONS and node.args]
+        for node in sorted(calls, key=lambda call: (call.lineno, call.col_offset)):
+            if isinstance(_text_of(node.args[0]), str):
+                texts.setdefault(_text_of(node.args[0]), f"solutions/{folder.name}/{script.name}")
+    return texts
+
+
 def _pattern(node):
-    """An f-string as a catalogue entry: its text with each ``{expression}`` kept (see
-    ``i18n.translate_check_text``); None where a literal part holds a brace or a format spec."""
+    """An f-string as a catalogue entry: its text with each ``{expression}`` (and a plain format spec,
+    ``{accuracy:.3f}``) kept (see ``i18n.translate_text``); None where a literal part holds a brace."""
     parts = []
     for value in node.values:
         if isinstance(value, ast.Constant) and "{" not in value.value and "}" not in value.value:
             parts.append(value.value)
-        elif isinstance(value, ast.FormattedValue) and value.format_spec is None and value.conversion == -1:
-            parts.append("{" + ast.unparse(value.value) + "}")
+        elif isinstance(value, ast.FormattedValue) and value.conversion == -1 and _plain_spec(value.format_spec):
+            spec = "" if value.format_spec is None else ":" + value.format_spec.values[0].value
+            parts.append("{" + ast.unparse(value.value) + spec + "}")
         else:
             return None
     return "".join(parts)
+
+
+def _plain_spec(spec):
+    """No format spec, or one without fields or braces (``.3f``)."""
+    return spec is None or (len(spec.values) == 1 and isinstance(spec.values[0], ast.Constant)
+                            and not set("{}") & set(spec.values[0].value))
 
 
 def _sentences(source):
@@ -78,11 +125,7 @@ def _sentences(source):
     found = []
 
     def add(node):
-        value = constants.get(node.id) if isinstance(node, ast.Name) else getattr(node, "value", None)
-        if isinstance(node, ast.JoinedStr):
-            value = _pattern(node)
-        elif not isinstance(node, (ast.Name, ast.Constant)):
-            value = None
+        value = _text_of(node, constants)
         if isinstance(value, str) and value not in found:
             found.append(value)
 
@@ -131,8 +174,11 @@ def templates(course_root):
     found = {}
     for folder in chapters(Path(course_root) / "solutions"):
         template = Catalog(project=PROJECT)
+        where = [(f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py", None)]
         for text in chapter_texts(course_root, folder.name):
-            template.add(text, locations=[(f"solutions/{folder.name}/{chapter_notebook(folder).stem}.py", None)])
+            template.add(text, locations=where)
+        for text in chapter_comments(course_root, folder.name):
+            template.add(text, context=code_comments.CONTEXT, locations=where)
         found[f"solutions/locale/{{lang}}/LC_MESSAGES/{folder.name}.po"] = template
     template = Catalog(project=PROJECT)
     for key, english in CATALOGUE.items():
@@ -143,6 +189,10 @@ def templates(course_root):
     for text, script in check_texts(course_root).items():
         template.add(text, locations=[(script, None)])
     found["autograder/locale/{lang}/LC_MESSAGES/checks.po"] = template
+    template = Catalog(project=PROJECT)
+    for text, script in code_texts(course_root).items():
+        template.add(text, locations=[(script, None)])
+    found["autograder/locale/{lang}/LC_MESSAGES/texts.po"] = template
     return found
 
 

@@ -1,17 +1,21 @@
 """The translated editions of the learner notebooks, built by ``make release``.
 
 The ``<lang>`` edition of a chapter is its English learner notebook
-(``notebooks/NN_topic/``) with each markdown block replaced by its translation
-from the chapter's catalogue, written to ``notebooks/<lang>/NN_topic/``. Code
-cells, cell ids, grade ids, points, tags and outputs are the English edition's
-own; the notebook's ``lang`` metadata says its language (:mod:`autograder.learner.i18n`).
+(``notebooks/NN_topic/``) with each markdown block and each teaching comment of its
+lesson code replaced by its translation from the chapter's catalogue, written to
+``notebooks/<lang>/NN_topic/``. Cell ids, grade ids, points, tags, outputs, answer and
+check cells and the code's tokens are the English edition's own; the notebook's ``lang``
+metadata says its language (:mod:`autograder.learner.i18n`). A translation may wrap its
+lines as the English does: where a line break falls between two Chinese characters
+(which markdown would show as a space) the edition joins the lines.
 """
 
 from pathlib import Path
 
 from ..learner import i18n
 from .catalogues import TRANSLATED_LANGUAGES, chapter_catalogue_path, read_catalogue
-from .markdown_blocks import translate_markdown
+from .code_comments import CONTEXT as COMMENT, is_lesson_cell, translate_comments
+from .markdown_blocks import join_wide_lines, translate_markdown
 from .notebooks import chapter_notebook, chapters, normalise, write_notebook
 
 
@@ -22,16 +26,17 @@ def edition_root(course_root, language):
 
 
 def _translations(path, language):
+    """``{(msgctxt, msgid): msgstr}`` of a catalogue's translated, non-fuzzy entries."""
     if not path.exists():
         return {}
-    return {m.id: m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
+    return {(m.context, m.id): m.string for m in read_catalogue(path, language) if m.id and m.string and not m.fuzzy}
 
 
 def translated_notebook(english, course_root, chapter, language):
     """The ``language`` edition of a chapter's English learner notebook, and the English blocks it lacks.
 
-    Only markdown changes (and the notebook's ``lang`` metadata): every code cell, with its
-    nbgrader metadata and outputs, is the English edition's own.
+    Only markdown, the comments of lesson code cells and the notebook's ``lang`` metadata change:
+    every code token, answer and check cell, nbgrader metadata and output is the English edition's own.
     """
     import copy
 
@@ -46,12 +51,19 @@ def translated_notebook(english, course_root, chapter, language):
             english_text = message(key)
         shared[english_text] = text
         shared[f"## {english_text}"] = f"## {text}"
+
+    def prose(text):
+        found = chapter_entries.get((None, text)) or shared.get(text)
+        return None if found is None else join_wide_lines(found)
+
     nb = normalise(copy.deepcopy(english))
     missing = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source, lacking = translate_markdown(
-                cell.source, lambda text: chapter_entries.get(text) or shared.get(text))
+            cell.source, lacking = translate_markdown(cell.source, prose)
+            missing.extend(lacking)
+        elif is_lesson_cell(cell):
+            cell.source, lacking = translate_comments(cell.source, lambda text: chapter_entries.get((COMMENT, text)))
             missing.extend(lacking)
     nb.metadata[i18n.METADATA_KEY] = language
     return nb, missing

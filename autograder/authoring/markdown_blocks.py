@@ -6,6 +6,7 @@ prose; they are never extracted and never replaced.
 """
 
 import re
+import unicodedata
 
 NOT_PROSE = {"fence", "code_block", "hr", "math_block", "math_block_label"}
 _HAS_WORDS = re.compile(r"[A-Za-z]{2}")
@@ -66,3 +67,17 @@ def translate_markdown(markdown, lookup):
             text = translated or text
         out.append(text)
     return "".join(out), missing
+
+
+def _wide(char):
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+_LINE_BREAK = re.compile(r"(?<=(\S))\n[ \t]*(?=(\S))")
+
+
+def join_wide_lines(text):
+    """``text`` without the line breaks (and the next line's indentation) that fall between two wide
+    characters: markdown shows such a soft break as a space, which Chinese does not write
+    ("沿着这份记录 反向走一遍"). Breaks beside Latin text, code or markup stay."""
+    return _LINE_BREAK.sub(lambda m: "" if _wide(m.group(1)) and _wide(m.group(2)) else m.group(0), text)

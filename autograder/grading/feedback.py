@@ -14,13 +14,17 @@ import re
 from pathlib import Path
 
 from ..cells import grade_id, is_check_cell, is_protected, is_solution
-from ..learner.i18n import notebook_language, speaking
-from ..learner.messages import message
+from ..learner.i18n import notebook_language, speaking, translate_message
+from ..learner.messages import CATALOGUE, message
+from ..learner.outcomes import starts_with_a_label
 from .course import chapter_title
+from .late import late_notice
 from .math_html import MATHML_ATTRIBUTES, MATHML_TAGS, mathml_renderer
 from .scores import results
 
-FEEDBACK_LABELS = ("learner", "chapter", "score", "exercise", "points", "verdict")   # message keys feedback_*
+# message keys feedback_*: the page's header, and the words of nbgrader's feedback template it overrides
+FEEDBACK_LABELS = ("learner", "score", "exercise", "points", "verdict", "answer", "task", "check", "comments", "top",
+                   "in_prompt", "out_prompt")
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -42,7 +46,8 @@ class Feedback:
                                          extra_template_paths=[str(css), str(TEMPLATES), str(formgrader / "templates")], sanitize_html=True)
 
     def render(self, nb, *, chapter, learner, late=""):
-        """The learner's feedback page for judged ``nb``; ``late`` says how late it came (or "")."""
+        """The learner's feedback page for judged ``nb``, in the language of its edition; when ``late``
+        (the report's reason, or any true value) the page says how late it came, from the gradebook."""
         from nbgrader.api import Gradebook
         from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
@@ -69,19 +74,22 @@ class Feedback:
         for cell in nb.cells:   # an answer pasted from a solution notebook: its markers mean nothing here
             if cell.cell_type == "code" and SOLUTION_MARKER.search(cell.source):
                 cell.source = SOLUTION_MARKER.sub("", cell.source)
-        for index in hidden:
-            # A traceback could quote a hidden line; keep only the verdict's own message
-            # (a check's message already starts with its label: "Incorrect: ...").
-            for output in nb.cells[index].get("outputs", []):
-                if output.output_type == "error":
-                    labelled = output.evalue.split(":", 1)[0].replace(" ", "").lower() == output.ename.lower()
-                    output.traceback = [output.evalue if labelled else f"{output.ename}: {output.evalue}"]
         anchors = answer_anchors(nb)
         with speaking(language):
-            labels = {key: message(f"feedback_{key}") for key in FEEDBACK_LABELS}
+            for index in hidden:
+                # A traceback could quote a hidden line; keep only the verdict's own message
+                # (a check's message already starts with its label: "Incorrect: ...", "不正确：...").
+                for output in nb.cells[index].get("outputs", []):
+                    if output.output_type == "error":
+                        own = starts_with_a_label(output.evalue)
+                        output.traceback = [output.evalue if own else f"{output.ename}: {output.evalue}"]
+            labels = {key: translate_message(f"feedback_{key}", CATALOGUE[f"feedback_{key}"]) for key in FEEDBACK_LABELS}
+            labels["separator"] = message("label_separator")
             verdicts = {r.verdict: message("verdict_" + r.verdict.replace(" ", "_")) for r in found}
+            late = late_notice(self.db_url, chapter, learner) if late else ""
+        title = chapter_title(chapter, edition)
         resources["course"] = {
-            "learner": learner, "chapter": chapter.name, "chapter_title": chapter_title(chapter, edition),
+            "learner": learner, "chapter": chapter.name, "chapter_title": title,
             "late": late, "labels": labels,
             "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
             "exercises": [{"title": r.exercise.title, "anchor": anchors.get(r.exercise.grade_id, r.exercise.grade_id),

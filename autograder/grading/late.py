@@ -77,23 +77,49 @@ def apply_late_policy(db_url, chapter, learner, policy="none"):
 
 
 def how_late(seconds):
-    """``"1 d 2 h 5 min"``: a lateness a person reads."""
+    """``"1 d 2 h 5 min"``: a lateness a person reads, in the current language ("1 天 2 小时 5 分钟")."""
+    from ..learner.messages import message
+
     if seconds < 60:
-        return f"{int(seconds)} s"
+        return message("duration_seconds", count=int(seconds))
     minutes = int(round(seconds / 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins or not (days or hours) else ""]
+    parts = [message("duration_days", count=days) if days else "",
+             message("duration_hours", count=hours) if hours else "",
+             message("duration_minutes", count=mins) if mins or not (days or hours) else ""]
     return " ".join(p for p in parts if p)
 
 
-def late_reason(db_url, chapter, learner, seconds):
-    """``("submitted 2 h 5 min after the due date (2026-12-01 23:59 UTC); late penalty 3", 3.0)``."""
+def _lateness(db_url, chapter, learner):
+    """``(due date, penalty)`` of a graded submission, from the gradebook."""
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         sub = gb.find_submission(chapter.name, learner)
-        due = sub.duedate
-        penalty = float(sub.late_submission_penalty or 0)
-    text = f"submitted {how_late(seconds)} after the due date ({due:%Y-%m-%d %H:%M} UTC)"
-    return text + (f"; late penalty {penalty:g}" if penalty else ""), penalty
+        return sub.duedate, float(sub.late_submission_penalty or 0), float(sub.total_seconds_late or 0)
+
+
+def late_text(seconds, due, penalty):
+    """The late notice in the current language: "submitted 2 h 5 min after the due date (2026-12-01
+    23:59 UTC); late penalty 3"."""
+    from ..learner.messages import message
+
+    text = message("late_notice", late=how_late(seconds), due=f"{due:%Y-%m-%d %H:%M}")
+    return text + (message("joiner") + message("late_penalty", penalty=f"{penalty:g}") if penalty else "")
+
+
+def late_reason(db_url, chapter, learner, seconds):
+    """``("submitted 2 h 5 min after the due date (2026-12-01 23:59 UTC); late penalty 3", 3.0)``: the
+    instructor's report says it in English, the source language."""
+    from ..learner.i18n import SOURCE_LANGUAGE, speaking
+
+    due, penalty, _ = _lateness(db_url, chapter, learner)
+    with speaking(SOURCE_LANGUAGE):
+        return late_text(seconds, due, penalty), penalty
+
+
+def late_notice(db_url, chapter, learner):
+    """The learner's late notice in the current language (the feedback page's), or "" if on time."""
+    due, penalty, seconds = _lateness(db_url, chapter, learner)
+    return late_text(seconds, due, penalty) if seconds > 0 and due is not None else ""

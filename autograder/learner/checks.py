@@ -21,7 +21,8 @@ import torch
 
 from . import evidence as ev
 from . import session
-from .judge import UNSET, expected_facts, judge, shape_text
+from .call_text import call_texts
+from .judge import UNSET, expected_facts, judge
 from .messages import message
 from .outcomes import Incorrect
 
@@ -148,25 +149,6 @@ def check_value(name, expected, *, tol=1e-6, hidden=False, quiet=False, namespac
     _finish(spec, ev.probe_value(name, _namespace(namespace)), {"check": "value", "name": name})
 
 
-def _describe_args(args, hidden):
-    if hidden:
-        return ", ".join("…" for _ in args)
-    return ", ".join(_describe_arg(arg) for arg in args)
-
-
-def _describe_arg(arg):
-    if isinstance(arg, torch.Tensor):
-        if arg.numel() > 6:
-            return f"<tensor of shape {shape_text(arg.shape)}>"
-        values = arg.detach().cpu()
-        if values.dtype.is_floating_point:
-            values = values.double().round(decimals=4)
-        return f"tensor({values.tolist()})"
-    if callable(arg):
-        return getattr(arg, "__name__", type(arg).__name__)
-    return repr(arg)
-
-
 def _as_case(case):
     return case if isinstance(case, Case) else Case(tuple(case[0]), case[1])
 
@@ -197,7 +179,7 @@ def check_function(name, cases, *, hidden=False, quiet=False, check_mutation=Tru
     constrain tensor results as in :func:`check_tensor`.
     """
     cases = [_as_case(c) for c in cases]
-    calls = [f"{name}({_describe_args(c.args, hidden)})" for c in cases]
+    calls = [call_texts(name, c.args, hidden) for c in cases]
     inputs = [(c.args, sorted(int(p) for p in c.after) if c.after else None) for c in cases]
     probe = {"check": "function", "name": name}
     if _recording():   # before the calls below change shared arguments

@@ -29,12 +29,18 @@ MAX_TEXT = 2000              # characters of a string or an error message
 
 
 def type_name(value):
-    """A readable type name: ``torch.Tensor``, ``torch.Linear``, ``int``, ``MyNet``."""
+    """A readable type name, as code names it: ``torch.Tensor``, ``torch.Linear``, ``int``, ``MyNet``
+    (the notebook's own), ``numpy.ndarray`` (another library's, with its package)."""
     if _isinstance(value, _Tensor) and _type(value) in _PLAIN_TENSOR_TYPES:
         return "torch.Tensor"
     kind = _type(value)
-    module = getattr(kind, "__module__", "") or ""
-    return f"torch.{kind.__qualname__}" if module.startswith("torch") else kind.__qualname__
+    module = getattr(kind, "__module__", "")
+    module = module if isinstance(module, str) else ""
+    if module.startswith("torch"):
+        return f"torch.{kind.__qualname__}"
+    if module in ("", "builtins", "__main__") or module.startswith("_"):
+        return kind.__qualname__
+    return f"{module.split('.')[0]}.{kind.__qualname__}"
 
 
 def describe_tensor(tensor):

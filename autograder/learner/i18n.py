@@ -6,7 +6,9 @@ translation lives in a gettext PO catalogue, ``autograder/locale/<lang>/LC_MESSA
 - ``messages.po``: one entry per message key (``msgctxt`` the key, ``msgid`` the
   English template, ``msgstr`` the translation);
 - ``checks.po``: the sentences that the chapters' check cells pass to the checks
-  (``problem=``, ``hint=``, ``summary=``), looked up by their English text.
+  (``problem=``, ``hint=``, ``summary=``), looked up by their English text;
+- ``texts.po``: the plot labels and printed words of the chapters' code (``tr(...)``,
+  :mod:`autograder.learner.notebook_text`), looked up by their English text.
 
 A notebook says its language in its metadata (``"lang": "zh"``; none means
 English). In a learner's kernel the language is read once from the notebook
@@ -96,13 +98,19 @@ def translate_check_text(text):
 
     A sentence written as an f-string is an entry with its fields (``after {call + 1} call(s)``): the
     text matches it with any values in the fields, and the translation gets the same values."""
+    return translate_text(text, "checks")
+
+
+def translate_text(text, domain):
+    """``text`` in the current language, from the catalogue ``domain`` whose entries are looked up by
+    their English (``checks``, ``texts``); an entry with ``{fields}`` matches any values in them."""
     if not isinstance(text, str) or not text:
         return text
     language = current_language()
-    found = translations(language, "checks").get((None, text))
+    found = translations(language, domain).get((None, text))
     if found is not None:
         return found
-    for pattern, fields, translation in _patterns(language):
+    for pattern, fields, translation in _patterns(language, domain):
         match = pattern.fullmatch(text)
         if match:
             values = {field: match.group(f"f{index}") for index, field in enumerate(fields)}
@@ -114,10 +122,10 @@ _FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 @functools.lru_cache(maxsize=None)
-def _patterns(language):
-    """``[(regex, fields, translation)]`` for the entries of ``checks.po`` that have fields."""
+def _patterns(language, domain):
+    """``[(regex, fields, translation)]`` for the entries of a catalogue that have fields."""
     found = []
-    for (_, english), translation in translations(language, "checks").items():
+    for (_, english), translation in translations(language, domain).items():
         fields = _FIELD.findall(english)
         if not fields:
             continue

@@ -12,9 +12,10 @@ import math
 
 import torch
 
+from .call_text import localized
 from .i18n import translate_check_text as _text
 from .messages import message
-from .outcomes import Incorrect, NotAttempted, correct_label
+from .outcomes import Incorrect, NotAttempted, correct_label, labelled
 
 UNSET = "__unset__"
 
@@ -261,7 +262,7 @@ def _compare_grad_fn(label, found, expected):
 def value_text(value):
     """``repr`` of a rebuilt value, with tensors shown briefly."""
     if isinstance(value, TensorFacts):
-        return f"<tensor of shape {shape_text(value.shape)}>"
+        return message("tensor_of_shape", shape=shape_text(value.shape))
     if isinstance(value, Opaque):
         return f"<{value.type}>"
     if isinstance(value, torch.Size):
@@ -298,10 +299,10 @@ def compare_value(label, found, expected, *, tol=1e-6, hidden=False, requires_gr
         return
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         if isinstance(found, TensorFacts):
-            raise Incorrect(message("type", name=label, found="torch.Tensor", expected="Python number"),
+            raise Incorrect(message("type", name=label, found="torch.Tensor", expected=message("type_number")),
                             message("hint_item") if found.numel() == 1 else None)
         if not isinstance(found, (int, float)) or isinstance(found, bool):
-            raise Incorrect(message("type", name=label, found=type_label(found), expected="Python number"))
+            raise Incorrect(message("type", name=label, found=type_label(found), expected=message("type_number")))
         if not math.isclose(found, expected, rel_tol=tol, abs_tol=tol):
             raise Incorrect(message("value", name=label, found=found))
         return
@@ -314,6 +315,12 @@ def compare_value(label, found, expected, *, tol=1e-6, hidden=False, requires_gr
 
 
 # ---------------------------------------------------------------- the judges
+
+def error_sentence(error):
+    """A learner's error text inside a message's sentence, without its own final full stop
+    ("... instead." would end "... instead..")."""
+    return str(error).rstrip().removesuffix(".")
+
 
 def _require(condition, what):
     if not condition:
@@ -342,9 +349,11 @@ def format_correct(parts, *, styled=False):
         grouped.setdefault(name, [])
         if summary not in grouped[name]:
             grouped[name].append(summary)
-    text = "; ".join(message("correct_part", name=name, summary="; ".join(s)) for name, s in grouped.items())
-    label = correct_label() if styled else message("label_correct")
-    return f"{label}: {message('correct', text=text)}"
+    joiner = message("joiner")
+    text = joiner.join(message("correct_part", name=name, summary=joiner.join(s)) for name, s in grouped.items())
+    if styled:
+        return correct_label() + message("label_separator") + message("correct", text=text)
+    return labelled("label_correct", message("correct", text=text))
 
 
 def judge_tensor(spec, evidence):
@@ -372,14 +381,14 @@ def _judge_after(spec, case, call, report):
     for position, want in sorted(after.items()):
         _require(states is not None and position < len(states), "after-call state missing")
         state = states[position]
-        label = f"{spec['name']}'s argument #{position + 1}"
-        problem = _text(case.get("problem")) or message("after_state", call=call, arg=f"#{position + 1}")
+        label = message("argument_label", name=spec["name"], position=position + 1)
+        problem = _text(case.get("problem")) or message("after_state", call=call, position=position + 1)
         hint = _text(case.get("hint"))
         if want.get("training") is not None:
             _require(isinstance(state, dict) and state.get("kind") == "module", "module state")
             if bool(state.get("training")) != want["training"]:
-                raise Incorrect(message("after_training", call=call, arg=f"#{position + 1}",
-                                        mode="training" if want["training"] else "evaluation"),
+                raise Incorrect(message("after_training", call=call, position=position + 1,
+                                        mode=message("mode_training" if want["training"] else "mode_evaluation")),
                                 message("hint_train_mode"))
         if want.get("params") is not None:
             _require(isinstance(state, dict) and isinstance(state.get("params"), list), "module parameters")
@@ -388,7 +397,7 @@ def _judge_after(spec, case, call, report):
                 raise Incorrect(message("condition", name=label, problem=problem), hint)
             for param, expected in zip(params, want["params"]):
                 if not (param.is_leaf and param.requires_grad):
-                    raise Incorrect(message("after_not_leaf", call=call, arg=f"#{position + 1}"),
+                    raise Incorrect(message("after_not_leaf", call=call, position=position + 1),
                                     message("hint_no_grad_update"))
                 if (param.shape != tuple(expected.shape) or param.values is None
                         or first_mismatch(param.values, expected, atol=want.get("atol")) is not None):
@@ -407,7 +416,7 @@ def judge_function(spec, evidence):
     hidden = spec.get("hidden", False)
     for index, case in enumerate(spec["cases"]):
         _require(index < len(reports) and isinstance(reports[index], dict), f"case {index + 1} missing")
-        report, call = reports[index], case["call"]
+        report, call = reports[index], localized(case["call"])
         if report.get("not_implemented"):
             raise NotAttempted(message("not_implemented", name=spec["name"]))
         raises = case.get("raises")
@@ -415,7 +424,7 @@ def judge_function(spec, evidence):
             error = str(report["raised"])
             if raises and error.split(":", 1)[0] == raises:
                 continue
-            raise Incorrect(message("raised", call=call, error=error))
+            raise Incorrect(message("raised", call=call, error=error_sentence(error)))
         if raises:
             raise Incorrect(message("no_raise", call=call, error=raises))
         found = rebuild(report.get("result"))
@@ -424,7 +433,7 @@ def judge_function(spec, evidence):
         mutated = report.get("mutated")
         if spec.get("check_mutation", True) and mutated:
             _require(isinstance(mutated, dict) and str(mutated.get("hint", "")).startswith("hint_"), "mutation")
-            raise Incorrect(message("mutated", call=call, arg=f"#{mutated.get('arg')}"), message(mutated["hint"]))
+            raise Incorrect(message("mutated", call=call, position=mutated.get("arg")), message(mutated["hint"]))
         _judge_after(spec, case, call, report)
     return _confirm(spec, message("summary_function", count=len(spec["cases"])))
 
@@ -446,11 +455,11 @@ def judge_module(spec, evidence):
     if spec.get("input_shape") is not None:
         report = evidence.get("output")
         _require(isinstance(report, dict), "module output")
-        call = f"{name}(<input of shape {shape_text(spec['input_shape'])}>)"
+        call = f"{name}({message('input_of_shape', shape=shape_text(spec['input_shape']))})"
         if report.get("not_implemented"):
             raise NotAttempted(message("not_implemented", name=name))
         if report.get("raised"):
-            raise Incorrect(message("raised", call=call, error=str(report["raised"])))
+            raise Incorrect(message("raised", call=call, error=error_sentence(report["raised"])))
         if spec.get("output_shape") is not None:
             compare_tensor(message("result_of", call=call), rebuild(report.get("result")),
                            shape=spec["output_shape"], hidden=hidden)
@@ -464,9 +473,9 @@ def _judge_accuracy(spec, report):
     want, name = spec["accuracy"], spec["name"]
     labels = want["labels"]
     _require(isinstance(report, dict), "module predictions")
-    call = f"{name}(<{labels.shape[0]} inputs>)"
+    call = f"{name}({message('inputs_count', count=labels.shape[0])})"
     if report.get("raised"):
-        raise Incorrect(message("raised", call=call, error=str(report["raised"])))
+        raise Incorrect(message("raised", call=call, error=error_sentence(report["raised"])))
     found, label = rebuild(report.get("result")), message("result_of", call=call)
     compare_tensor(label, found)
     if len(found.shape) != 2 or found.shape[0] != labels.shape[0]:

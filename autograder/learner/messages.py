@@ -8,15 +8,20 @@ Templates use ``str.format`` fields; keys ending in ``_hidden`` are the
 variants used by hidden checks, which never reveal expected values.
 """
 
+import string
+import unicodedata
+
 CATALOGUE = {
     # outcome labels
     "label_not_attempted": "Not attempted",
     "label_incorrect": "Incorrect",
     "label_correct": "Correct",
     "label_hint": "Hint",
+    # how a label joins its text ("Incorrect: ..."), and how a line joins several parts ("a; b")
+    "label_separator": ": ",
+    "joiner": "; ",
     # the learner's feedback page: its header and each exercise's verdict (scores.Result.verdict)
     "feedback_learner": "Learner",
-    "feedback_chapter": "Chapter",
     "feedback_score": "Score",
     "feedback_exercise": "Exercise",
     "feedback_points": "Points",
@@ -29,6 +34,21 @@ CATALOGUE = {
     "verdict_no_evidence": "no evidence",
     "verdict_overridden": "overridden",
     "verdict_ungraded": "ungraded",
+    # the rest of the feedback page (nbgrader's feedback template's own words)
+    "feedback_answer": "Your answer",
+    "feedback_task": "Your task",
+    "feedback_check": "Check cell",
+    "feedback_comments": "Comments",
+    "feedback_top": "(Top)",
+    "feedback_in_prompt": "In [{count}]:",
+    "feedback_out_prompt": "Out[{count}]:",
+    # a late submission's notice on its feedback page (grading/late.py)
+    "late_notice": "submitted {late} after the due date ({due} UTC)",
+    "late_penalty": "late penalty {penalty}",
+    "duration_days": "{count} d",
+    "duration_hours": "{count} h",
+    "duration_minutes": "{count} min",
+    "duration_seconds": "{count} s",
     # not attempted
     "not_defined": "{name} is not defined yet: write your answer in the cell above and run it.",
     "not_implemented": (
@@ -60,7 +80,7 @@ CATALOGUE = {
     "not_filled": "{name} should hold {expected} everywhere; at index {index} it holds {found}.",
     "result_of": "the result of {call}",
     "raised": "calling {call} raised {error}.",
-    "mutated": "calling {call} changed its argument {arg} in place.",
+    "mutated": "calling {call} changed its argument #{position} in place.",
     "param_count": "{name} has {found} trainable parameters; expected {expected}.",
     "param_count_hidden": "{name} has {found} trainable parameters, which is not the expected number.",
     "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
@@ -69,9 +89,17 @@ CATALOGUE = {
     "no_values": "{name} is on the {device} device, which holds no values to check.",
     "too_large": "{name} is too large for this check to read its values.",
     "no_raise": "calling {call} returned normally; it should raise {error}.",
-    "after_state": "after calling {call}, its argument {arg} is not in the expected state.",
-    "after_training": "after calling {call}, the module passed as argument {arg} is not in {mode} mode.",
-    "after_not_leaf": "after calling {call}, the parameters of argument {arg} are no longer trainable leaf tensors.",
+    "after_state": "after calling {call}, its argument #{position} is not in the expected state.",
+    "after_training": "after calling {call}, the module passed as argument #{position} is not in {mode} mode.",
+    "after_not_leaf": "after calling {call}, the parameters of argument #{position} are no longer trainable leaf tensors.",
+    # how messages name things: an argument of a checked function, a mode, a kind of value, an input
+    "argument_label": "{name}'s argument #{position}",
+    "mode_training": "training",
+    "mode_evaluation": "evaluation",
+    "type_number": "Python number",
+    "tensor_of_shape": "<tensor of shape {shape}>",
+    "input_of_shape": "<input of shape {shape}>",
+    "inputs_count": "<{count} inputs>",
     # progress
     "progress_summary": "{done} of {total} exercises correct in this session (run each check cell to update):",
     "progress_unknown": "Open this notebook in JupyterLab to see your progress here.",
@@ -80,6 +108,11 @@ CATALOGUE = {
     "validate_failed": "Validate could not check this notebook: {error}",
     "progress_title": "Your progress",
     "progress_text": "Run the cell below at any time: it lists every exercise of this chapter as correct, incorrect or not attempted, from the checks you have run since the kernel started.",
+    # a plot in a language whose script no installed font draws (learner/notebook_text.py)
+    "plot_font_missing": (
+        "Plots keep their English words: no font for this language is installed. Install one "
+        "(Debian, Ubuntu: `apt-get install fonts-noto-cjk`), then restart the kernel."
+    ),
     # hints: likely causes
     "hint_transposed": "the shape is the expected one reversed: transposed, or arguments swapped?",
     "hint_missing_batch": "one leading dimension is missing: is it the batch dimension? .unsqueeze(0) makes one example a batch of one.",
@@ -115,10 +148,40 @@ CATALOGUE = {
 
 
 def message(key, **fields):
-    """Return the catalogue text for ``key`` filled with ``fields``."""
+    """Return the catalogue text for ``key`` (in the current language) filled with ``fields``."""
     from .i18n import translate_message
 
-    return translate_message(key, CATALOGUE[key]).format(**fields)
+    return fill(translate_message(key, CATALOGUE[key]), fields)
+
+
+_FORMATTER = string.Formatter()
+
+
+def is_wide(char):
+    """Whether ``char`` is a wide (CJK) character or punctuation mark: 张, 。, ：."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def fill(template, fields):
+    """``template.format(**fields)``, without the space a Chinese template keeps beside a field
+    ("{name} 的 dtype") where the field's value is itself Chinese at that edge: a space belongs
+    between Chinese and code ("x 的 dtype"), never between two Chinese characters
+    ("zeros_long(5, 3) 的结果的 dtype")."""
+    out, edges = "", []
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        out += literal
+        if field is None:
+            continue
+        value, _ = _FORMATTER.get_field(field, (), fields)
+        value = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec or "")
+        edges.append((len(out), len(out) + len(value)))
+        out += value
+    for start, end in reversed(edges):
+        if out[end:end + 1] == " " and 0 < end < len(out) - 1 and is_wide(out[end - 1]) and is_wide(out[end + 1]):
+            out = out[:end] + out[end + 1:]
+        if start > 1 and out[start - 1] == " " and start < len(out) and is_wide(out[start - 2]) and is_wide(out[start]):
+            out = out[:start - 1] + out[start:]
+    return out
 
 
 def use_catalogue(catalogue):

@@ -20,6 +20,17 @@ def correct_label():
     return f"{_CORRECT}{message('label_correct')}{_RESET}"
 
 
+def labelled(label_key, text):
+    """``text`` after its label, as the language writes it: "Incorrect: ...", "不正确：..."."""
+    return message(label_key) + message("label_separator") + text
+
+
+def starts_with_a_label(text):
+    """Whether ``text`` begins with a verdict's label in the current language ("Incorrect: ...")."""
+    return any(text.startswith(labelled(key, "")) for key in
+               ("label_not_attempted", "label_incorrect", "label_correct"))
+
+
 class CheckFailed(AssertionError):
     """A check did not pass. ``problem`` says what is wrong, ``hint`` a likely cause."""
 
@@ -31,9 +42,9 @@ class CheckFailed(AssertionError):
         super().__init__(self._text())
 
     def _lines(self):
-        lines = [f"{message(self.label_key)}: {self.problem}"]
+        lines = [labelled(self.label_key, self.problem)]
         if self.hint:
-            lines.append(f"{message('label_hint')}: {self.hint}")
+            lines.append(labelled("label_hint", self.hint))
         return lines
 
     def _text(self):

@@ -9,9 +9,10 @@ kernel started.
 
 import json
 import re
+import unicodedata
 
 from . import session
-from .messages import message
+from .messages import is_wide, message
 from ..paths import kernel_notebook
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -61,6 +62,17 @@ def progress(path=None):
               "not attempted": message("label_not_attempted")}
     done = sum(verdict == "correct" for _, verdict in rows)
     print(message("progress_summary", done=done, total=len(rows)))
+    column = max(14, *(display_width(label) for label in labels.values())) + 1
     for title, verdict in rows:
-        print(f"  {labels[verdict]:<14} {title}")
+        print(f"  {padded(labels[verdict], column)}{title}")
     return Progress(rows)
+
+
+def display_width(text):
+    """Columns ``text`` takes in a monospaced font: a Chinese character takes two."""
+    return sum(2 if is_wide(char) else 0 if unicodedata.combining(char) else 1 for char in text)
+
+
+def padded(text, width):
+    """``text`` followed by spaces up to ``width`` columns (by display width, not characters)."""
+    return text + " " * max(width - display_width(text), 1)

@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm import tqdm
 
 from autograder import (Case, check_function, check_module, check_tensor, check_that, data_path, hidden_seed,
-                        one_epoch_cases)
+                        one_epoch_cases, tr, tr_plot)
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -57,8 +57,8 @@ images, labels = digits["images"], digits["labels"]
 train_idx, test_idx = digits["train_idx"], digits["test_idx"]
 print(images.shape, images.dtype, images.min(), images.max())
 print(labels.shape, labels.dtype)
-print(len(train_idx), "training images,", len(test_idx), "test images,",
-      len(np.intersect1d(train_idx, test_idx)), "in both")
+in_both = len(np.intersect1d(train_idx, test_idx))
+print(tr(f"{len(train_idx)} training images, {len(test_idx)} test images, {in_both} in both"))
 
 # %% [markdown]
 # The test images stay locked away while the model learns: they are only used at the end, to
@@ -70,7 +70,7 @@ for ax, index in zip(axes.flat, train_idx[:20]):
     ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=16)
     ax.set_title(str(labels[index]))
     ax.axis("off")
-fig.suptitle("training images and their labels")
+fig.suptitle(tr_plot("training images and their labels"))
 plt.show()
 
 # %% [markdown]
@@ -135,7 +135,7 @@ train_loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=shuf
 
 batch_images, batch_labels = next(iter(train_loader))
 print(batch_images.shape, batch_labels.shape)
-print(len(train_loader), "batches per epoch")
+print(tr(f"{len(train_loader)} batches per epoch"))
 
 # %% [markdown]
 # ### Exercise 2.1: a loader for evaluation
@@ -193,7 +193,8 @@ class DigitNet(nn.Module):
 
 torch.manual_seed(0)
 model = DigitNet().to(device)
-print(sum(p.numel() for p in model.parameters()), "parameters")
+n_parameters = sum(p.numel() for p in model.parameters())
+print(tr(f"{n_parameters} parameters"))
 print(model(batch_images.to(device)).shape)
 
 # %% [markdown]
@@ -216,7 +217,7 @@ n_epochs = 15
 batch_losses = []
 
 model.train()
-progress = tqdm(range(n_epochs), desc="epochs", file=sys.stdout, mininterval=1)
+progress = tqdm(range(n_epochs), desc=tr("epochs"), file=sys.stdout, mininterval=1)
 for epoch in progress:
     for batch_images, batch_labels in train_loader:
         batch_images, batch_labels = batch_images.to(device), batch_labels.to(device)
@@ -234,14 +235,14 @@ for epoch in progress:
 # %%
 epoch_means = np.array(batch_losses).reshape(n_epochs, -1).mean(axis=1)
 fig, ax = plt.subplots(figsize=(7, 3))
-ax.plot(batch_losses, alpha=0.3, label="one batch")
-ax.plot((np.arange(n_epochs) + 1) * len(train_loader), epoch_means, "o-", label="mean of an epoch")
-ax.set_xlabel("training step (batch)")
-ax.set_ylabel("cross-entropy loss")
+ax.plot(batch_losses, alpha=0.3, label=tr_plot("one batch"))
+ax.plot((np.arange(n_epochs) + 1) * len(train_loader), epoch_means, "o-", label=tr_plot("mean of an epoch"))
+ax.set_xlabel(tr_plot("training step (batch)"))
+ax.set_ylabel(tr_plot("cross-entropy loss"))
 ax.set_yscale("log")
 ax.legend()
 plt.show()
-print("the last epoch's loss is below a tenth of the first's:", epoch_means[-1] < epoch_means[0] / 10)
+print(tr("the last epoch's loss is below a tenth of the first's:"), epoch_means[-1] < epoch_means[0] / 10)
 
 
 # %% [markdown]
@@ -324,7 +325,7 @@ def predict(model, images):
 test_predictions = predict(model, test_set.images)
 correct = test_predictions == test_set.labels
 test_accuracy = correct.float().mean().item()
-print("test accuracy >= 0.95:", test_accuracy >= 0.95)
+print(tr("test accuracy >= 0.95:"), test_accuracy >= 0.95)
 
 # %% [markdown]
 # The exact figure can differ by an image or two between a CPU and a GPU run (their arithmetic
@@ -332,7 +333,8 @@ print("test accuracy >= 0.95:", test_accuracy >= 0.95)
 # the statement above. Here is the figure from your run:
 
 # %% tags=["nbval-ignore-output"]
-print(f"test accuracy: {test_accuracy:.3f} ({int(correct.sum())} of {len(test_set)} test images)")
+n_correct = int(correct.sum())
+print(tr(f"test accuracy: {test_accuracy:.3f} ({n_correct} of {len(test_set)} test images)"))
 
 
 # %% [markdown]
@@ -383,9 +385,9 @@ for true_digit in range(10):
                     color="white" if count > 20 else "black", fontsize=8)
 ax.set_xticks(range(10))
 ax.set_yticks(range(10))
-ax.set_xlabel("predicted digit")
-ax.set_ylabel("true digit")
-ax.set_title("confusion matrix on the test set")
+ax.set_xlabel(tr_plot("predicted digit"))
+ax.set_ylabel(tr_plot("true digit"))
+ax.set_title(tr_plot("confusion matrix on the test set"))
 plt.show()
 
 # %% [markdown]
@@ -394,15 +396,16 @@ plt.show()
 
 # %%
 wrong = torch.nonzero(~correct).flatten()
-print("fewer than 5% of the test images are misclassified:", len(wrong) < 0.05 * len(test_set))
+print(tr("fewer than 5% of the test images are misclassified:"), len(wrong) < 0.05 * len(test_set))
 
 fig, axes = plt.subplots(1, 8, figsize=(10, 1.9), layout="constrained")
 for ax in axes:
     ax.axis("off")
 for ax, index in zip(axes, wrong[:8].tolist()):
     ax.imshow(test_set.images[index, 0], cmap="gray_r", vmin=0, vmax=1)
-    ax.set_title(f"{int(test_set.labels[index])} as {int(test_predictions[index])}", fontsize=9)
-fig.suptitle("misclassified test images: true as predicted")
+    true_digit, predicted_digit = int(test_set.labels[index]), int(test_predictions[index])
+    ax.set_title(tr_plot(f"{true_digit} as {predicted_digit}"), fontsize=9)
+fig.suptitle(tr_plot("misclassified test images: true as predicted"))
 plt.show()
 
 # %% [markdown]

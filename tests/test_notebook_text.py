@@ -1,0 +1,78 @@
+"""``tr`` and ``tr_plot`` (issue 23): a chapter's printed words and plot labels in the notebook's language."""
+
+import warnings
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from autograder import tr, tr_plot  # noqa: E402
+from autograder.authoring.catalogues import code_texts  # noqa: E402
+from autograder.learner import i18n, notebook_text  # noqa: E402
+from chapters import REPO  # noqa: E402
+
+
+@pytest.fixture
+def fresh_fonts(monkeypatch):
+    """matplotlib's font settings and the font lookup as a new kernel has them."""
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", list(matplotlib.rcParams["font.family"]))
+    notebook_text.installed_font.cache_clear()
+    monkeypatch.setattr(notebook_text, "_noted", set())
+    yield
+    notebook_text.installed_font.cache_clear()
+
+
+def test_english_is_shown_as_written():
+    accuracy, right, total = 0.97214, 349, 359
+    assert tr(f"test accuracy: {accuracy:.3f} ({right} of {total} test images)") == \
+        "test accuracy: 0.972 (349 of 359 test images)"
+    assert tr_plot("predicted digit") == "predicted digit"
+
+
+def test_printed_words_are_translated_with_their_values():
+    accuracy, right, total = 0.97214, 349, 359
+    with i18n.speaking("zh"):
+        assert tr("test accuracy >= 0.95:") == "测试准确率 >= 0.95："
+        assert tr(f"test accuracy: {accuracy:.3f} ({right} of {total} test images)") == \
+            "测试准确率：0.972（359 张测试图像中对了 349 张）"
+        assert tr("a sentence no chapter prints") == "a sentence no chapter prints"
+
+
+def test_the_words_of_the_chapters_code_are_extracted_with_their_fields():
+    texts = code_texts(REPO)
+    assert "test accuracy: {test_accuracy:.3f} ({n_correct} of {len(test_set)} test images)" in texts
+    assert texts["confusion matrix on the test set"] == "solutions/04_training/training.py"
+
+
+def test_a_chinese_plot_finds_a_font_for_its_glyphs(fresh_fonts):
+    if notebook_text.installed_font(notebook_text.FONTS["zh"]) is None:
+        pytest.skip("no Chinese font installed (Debian: apt-get install fonts-noto-cjk)")
+    with i18n.speaking("zh"):
+        title = tr_plot("confusion matrix on the test set")
+    assert title == "测试集上的混淆矩阵"
+    assert matplotlib.rcParams["font.family"][-1] in notebook_text.FONTS["zh"]
+    fig, ax = plt.subplots()
+    ax.set_title(title)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # "Glyph ... missing from font(s)" would be an error
+        fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_without_a_font_plots_keep_english_and_one_line_says_how_to_install_one(fresh_fonts, monkeypatch, capsys):
+    monkeypatch.setitem(notebook_text.FONTS, "zh", ("No Such Font CJK",))
+    with i18n.speaking("zh"):
+        labels = [tr_plot("predicted digit"), tr_plot("true digit")]
+        printed = tr("test accuracy >= 0.95:")
+    assert labels == ["predicted digit", "true digit"] and printed == "测试准确率 >= 0.95："
+    note = capsys.readouterr().err
+    assert note.count("fonts-noto-cjk") == 1 and "图中的文字保持英文" in note
+    fig, ax = plt.subplots()
+    ax.set_title(labels[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    plt.close(fig)
