@@ -23,6 +23,7 @@ from ..learner.outcomes import CheckFailed, Incorrect
 from ..learner.session import error_line
 from ..learner.probe import EVIDENCE_MIME, request_digest
 from ..cells import grade_id, is_check_cell, is_solution
+from .caps import EVIDENCE_OVERSIZE
 
 MAX_EVIDENCE_BYTES = LIMITS.max_bytes
 
@@ -64,7 +65,7 @@ def read_evidence(cell, nonce, count, request=None):
     if len(found) > 1:
         raise NoEvidence(f"{len(found)} evidence outputs where the probe publishes one")
     text = found[0]["data"][EVIDENCE_MIME]
-    if not isinstance(text, str) or len(text) > MAX_EVIDENCE_BYTES * 4 // 3 + 4:
+    if not isinstance(text, str) or len(text) > MAX_EVIDENCE_BYTES * 4 // 3 + 4 or text.startswith(EVIDENCE_OVERSIZE):
         raise NoEvidence("evidence too large or not text", forged=True)
     try:
         data = decode(base64.b64decode(text, validate=True))
