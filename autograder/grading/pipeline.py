@@ -278,9 +278,12 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         sandbox.arm(kernel.scratch, limits.submission_timeout_s)
         outcome = await execute(kernel, job.nb, limits=limits, files=files,
                                 before_cell=_deliveries(job, ref.reference))
-        # judged in a child process, waited for from a thread: the loop goes on driving the other kernels
+        # judged in a judging process, waited for from a thread: the loop goes on driving the other kernels
+        t0 = time.perf_counter()
         outcome.judged = await asyncio.to_thread(judging.judge_isolated, outcome.nb, job.chapter.template,
-                                                 ref.reference, job.nonce, not_run=_not_run(outcome))
+                                                 ref.reference, job.nonce, not_run=_not_run(outcome),
+                                                 language=job.language)
+        outcome.stats["judge_s"] = time.perf_counter() - t0
         return outcome
 
     async def run_everything():
@@ -294,6 +297,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
                       data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done,
                       can_start=lambda job: isinstance(job, _ReferenceJob) or ref_jobs[job.chapter.name].done.is_set())
 
+    if jobs_list:
+        judging.prestart(min(jobs, len(jobs_list)))   # they load the judges while the kernels start
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
         if connection:
@@ -303,6 +308,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             _run_to_completion(run_everything())
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
+        judging.close_all()
         if bar is not None:
             bar.close()
         stopped = sys.exc_info()[1]
@@ -525,7 +531,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
         reasons.insert(0, outcome.reason)
     not_run = _not_run(outcome)
     nb, cell_verdicts = outcome.judged or judging.judge_isolated(nb, chapter.template, ref.reference, job.nonce,
-                                                                 not_run=not_run)
+                                                                 not_run=not_run, language=job.language)
     reasons.extend(v.reason for v in cell_verdicts if v.reason and v.reason not in not_run.values())
     if any(v.tampered for v in cell_verdicts) and status == "graded":
         status = "tampered"
@@ -551,7 +557,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
             reasons.append(f"feedback not written: {type(error).__name__}: {error}"[:300])
     t2 = time.perf_counter()
     timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
-              "score_s": t1 - t0, "feedback_s": t2 - t1}
+              "judge_s": outcome.stats.get("judge_s", 0.0), "score_s": t1 - t0, "feedback_s": t2 - t1}
     return Row(learner, chapter.name, score, max_score, status, reasons, timing)
 
 

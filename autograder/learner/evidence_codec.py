@@ -34,7 +34,7 @@ class Limits:
     """What the grader reads of one evidence record, at most."""
 
     max_bytes: int = 16 * 1024**2       # the whole record (there is no compression: read = sent)
-    max_nodes: int = 200_000            # tags of every kind, containers included
+    max_nodes: int = 100_000            # tags of every kind, containers included
     max_depth: int = 32                 # nested containers
     max_string: int = 64 * 1024         # bytes of one str (UTF-8)
     max_int_digits: int = 400           # digits of an int beyond 64 bits
