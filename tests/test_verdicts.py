@@ -19,6 +19,7 @@ from autograder import Case, check_function, check_module, check_tensor, check_t
 from autograder.learner import checks, probe
 from autograder.grading import reference, verdicts
 from autograder.grading.scores import plain
+from autograder.learner.evidence_codec import encode
 from autograder.learner.judge import MalformedEvidence, judge
 from autograder.learner.outcomes import correct_label
 
@@ -161,8 +162,9 @@ def test_evidence_is_read_without_unpickling_objects():
     torch.save({"nonce": NONCE, "evidence": [Evil()]}, buffer)
     forged = nbformat.v4.new_output("display_data",
                                     data={probe.EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})
-    with pytest.raises(verdicts.NoEvidence, match="unreadable"):
+    with pytest.raises(verdicts.NoEvidence, match="not in the evidence format") as raised:
         verdicts.read_evidence(_cell([forged]), NONCE, 1)
+    assert raised.value.forged
 
 
 @pytest.mark.parametrize("evidence", [
@@ -245,11 +247,9 @@ def test_only_forged_or_malformed_evidence_flags_the_submission(recording, monke
     forged = verdict(_probe_outputs(records, {"n": 1}, monkeypatch, nonce="m" * 32))
     assert not forged.passed and forged.tampered and "nonce" in forged.reason
 
-    buffer = io.BytesIO()
-    torch.save({"nonce": NONCE, "request": probe.request_digest(ref.request("g")),
-                "evidence": [{"defined": True, "facts": {"kind": "alien"}}]}, buffer)
-    garbled = nbformat.v4.new_output("display_data",
-                                     data={probe.EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode()})
+    record = encode({"nonce": NONCE, "request": probe.request_digest(ref.request("g")),
+                     "evidence": [{"defined": True, "facts": {"kind": "alien"}}]})
+    garbled = nbformat.v4.new_output("display_data", data={probe.EVIDENCE_MIME: base64.b64encode(record).decode()})
     malformed = verdict([garbled])
     assert not malformed.passed and malformed.tampered and "malformed" in malformed.reason
 

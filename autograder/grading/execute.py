@@ -24,8 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..learner.probe import EVIDENCE_MIME, REFERENCE_MIME
-from . import sandbox
+from . import caps, sandbox
 
 WARMUP = """\
 import numpy, torch, matplotlib
@@ -72,6 +71,7 @@ class Outcome:
     stats: dict = field(default_factory=dict)
     interrupted: list = field(default_factory=list)   # cells stopped by the per-cell limit
     worker: str = ""            # the Dask worker that ran it (``cluster``); "" when run here
+    judged: tuple | None = None     # (judged nb, CellVerdicts) when judged as soon as it ran (``judging``)
 
 
 class OutputLimit(Exception):
@@ -79,7 +79,8 @@ class OutputLimit(Exception):
 
 
 class _Client(NotebookClient):
-    """nbclient with an output-size limit for the whole submission."""
+    """nbclient with output caps: each output's fields as it arrives, whatever its MIME type (``caps``),
+    and an output-size limit for the whole submission (evidence has a budget of its own)."""
 
     def __init__(self, nb, *, output_bytes, **kwargs):
         super().__init__(nb, **kwargs)
@@ -87,25 +88,34 @@ class _Client(NotebookClient):
         self._evidence_budget = 64 * 1024**2
         self.output_exceeded = False
 
+    def process_message(self, msg, cell, cell_index):
+        content = msg.get("content")
+        if msg.get("msg_type") in _OUTPUT_MESSAGES and isinstance(content, dict):
+            caps.cap_output(content, caps.OUTPUT_CHARS, evidence_limit=caps.EVIDENCE_CHARS)
+        return super().process_message(msg, cell, cell_index)
+
     def output(self, outs, msg, display_id, cell_index):
         if self.output_exceeded:
             return None
         content = msg.get("content", {})
         data = content.get("data", {})
-        if isinstance(data, dict) and (EVIDENCE_MIME in data or REFERENCE_MIME in data):
-            # the grader's own probe output: capped by the grader when it reads it
-            data = {k: v for k, v in data.items() if k not in (EVIDENCE_MIME, REFERENCE_MIME)}
-            self._evidence_budget -= sum(len(str(v)) for k, v in content["data"].items() if k.startswith("application/vnd.course."))
+        size = caps.output_size(content)
+        if isinstance(data, dict) and any(mime in data for mime in caps.GRADER_MIMES):
+            # the grader's own probe output: read, then dropped, by the grader
+            evidence = sum(caps.output_size({"data": {m: data[m]}}) for m in caps.GRADER_MIMES if m in data)
+            self._evidence_budget -= evidence
             if self._evidence_budget < 0:
                 return None
-        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in data.values()) \
-            + sum(len(str(line)) for line in content.get("traceback", []))
+            size -= evidence
         self._budget -= size
         if self._budget < 0:
             self.output_exceeded = True
             asyncio.ensure_future(self.km.interrupt_kernel())
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+_OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "update_display_data", "error")
 
 
 def kernel_env(data_dir, scratch):

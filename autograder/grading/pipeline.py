@@ -47,7 +47,7 @@ from ..learner.checks import RECORD_ENV, SECRET_ENV
 from ..learner.i18n import SOURCE_LANGUAGE, notebook_language, speaking
 from ..paths import tool_env
 from . import reference as references
-from . import sandbox, verdicts
+from . import caps, judging, sandbox
 from .collect import LEARNER_RE, collect
 from .course import find_chapters, register
 from .late import apply_late_policy, late_reason, parse_due, parse_time, set_due_dates
@@ -276,7 +276,15 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         running.add(id(job))
         files = job.submission.files   # the grader's own copies of plain files (see collect)
         sandbox.arm(kernel.scratch, limits.submission_timeout_s)
-        return await execute(kernel, job.nb, limits=limits, files=files, before_cell=_deliveries(job, ref.reference))
+        outcome = await execute(kernel, job.nb, limits=limits, files=files,
+                                before_cell=_deliveries(job, ref.reference))
+        # judged in a judging process, waited for from a thread: the loop goes on driving the other kernels
+        t0 = time.perf_counter()
+        outcome.judged = await asyncio.to_thread(judging.judge_isolated, outcome.nb, job.chapter.template,
+                                                 ref.reference, job.nonce, not_run=_not_run(outcome),
+                                                 language=job.language)
+        outcome.stats["judge_s"] = time.perf_counter() - t0
+        return outcome
 
     async def run_everything():
         for ref in ref_jobs.values():
@@ -289,6 +297,8 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
                       data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done,
                       can_start=lambda job: isinstance(job, _ReferenceJob) or ref_jobs[job.chapter.name].done.is_set())
 
+    if jobs_list:
+        judging.prestart(min(jobs, len(jobs_list)))   # they load the judges while the kernels start
     scratch_root = Path(tempfile.mkdtemp(prefix="grade-"))   # short: ipc socket paths are limited
     try:
         if connection:
@@ -298,6 +308,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             _run_to_completion(run_everything())
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
+        judging.close_all()
         if bar is not None:
             bar.close()
         stopped = sys.exc_info()[1]
@@ -328,6 +339,7 @@ def _write_reports(rows, out_dir, db_url, all_chapters):
     except (OSError, ValueError):
         statuses = {}
     for row in rows:
+        row.reasons = caps.cap_reasons(row.reasons)
         statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons,
                                                              **({"worker": row.worker} if row.worker else {})}
     write_atomic(status_path, json.dumps(statuses, indent=1, sort_keys=True) + "\n")
@@ -497,6 +509,13 @@ def _mark_late(db_url, chapter, learner, policy, status, reasons):
     return ("late" if status == "graded" else status), reason, penalty
 
 
+def _not_run(outcome):
+    """Cell index -> why it never ran (the submission stopped before it)."""
+    if outcome.stopped_at is None:
+        return {}
+    return {i: outcome.reason for i in range(outcome.stopped_at, len(outcome.nb.cells))}
+
+
 def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none"):
     """Judge and score one executed submission (grading process only)."""
     chapter, learner = job.chapter, job.submission.learner
@@ -510,10 +529,9 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     status = outcome.status
     if outcome.reason:
         reasons.insert(0, outcome.reason)
-    not_run = {}
-    if outcome.stopped_at is not None:
-        not_run = {i: outcome.reason for i in range(outcome.stopped_at, len(nb.cells))}
-    cell_verdicts = verdicts.apply(nb, chapter.template, ref.reference, job.nonce, not_run=not_run)
+    not_run = _not_run(outcome)
+    nb, cell_verdicts = outcome.judged or judging.judge_isolated(nb, chapter.template, ref.reference, job.nonce,
+                                                                 not_run=not_run, language=job.language)
     reasons.extend(v.reason for v in cell_verdicts if v.reason and v.reason not in not_run.values())
     if any(v.tampered for v in cell_verdicts) and status == "graded":
         status = "tampered"
@@ -525,6 +543,9 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     except Exception as error:
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
                    [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons])
+    if caps.cap_notebook(nb, keep=references.is_check_cell):
+        reasons.append(f"outputs cut to the caps ({caps.OUTPUT_CHARS} characters each, "
+                       f"{caps.NOTEBOOK_OUTPUT_CHARS} in all)")
     target = out_dir / "autograded" / learner / chapter.name / f"{chapter.topic}.ipynb"
     write_atomic(target, nbformat.writes(nb))
     t1 = time.perf_counter()
@@ -536,7 +557,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
             reasons.append(f"feedback not written: {type(error).__name__}: {error}"[:300])
     t2 = time.perf_counter()
     timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
-              "score_s": t1 - t0, "feedback_s": t2 - t1}
+              "judge_s": outcome.stats.get("judge_s", 0.0), "score_s": t1 - t0, "feedback_s": t2 - t1}
     return Row(learner, chapter.name, score, max_score, status, reasons, timing)
 
 

@@ -17,6 +17,7 @@ import nbformat
 
 from ..learner.progress import check_cells_with_headings, plain_title
 from ..cells import grade_id, is_check_cell
+from .caps import cut
 from .grades import chapters_in_play, csv_text
 
 SCORES_HEADER = ["learner", "chapter", "exercise", "title", "score", "max", "status", "verdict", "message"]
@@ -52,8 +53,8 @@ def exercises(chapter, template=None):
 
 
 def plain(text):
-    """Output text without ANSI colours, on one line."""
-    return " ".join(_ANSI.sub("", str(text)).split())
+    """Output text without ANSI colours, on one line, cut to a fixed length (``caps.cut``)."""
+    return cut(" ".join(_ANSI.sub("", str(text)).split()))
 
 
 def cell_verdicts(nb):
@@ -140,7 +141,7 @@ def scores_rows(db_url, out_dir, chapters, statuses):
                                  "score": f"{result.score:g}" if usable and result.score is not None else "",
                                  "max": f"{exercise.points:g}", "status": status,
                                  "verdict": result.verdict if usable else status,
-                                 "message": result.message if usable else "; ".join(entry.get("reasons", []))
+                                 "message": result.message if usable else cut("; ".join(entry.get("reasons", [])))
                                  if entry else ""})
     return rows
 

@@ -1,7 +1,8 @@
 """Verdicts in the grading process: the learner's evidence against the reference's specs.
 
 For each check cell of an executed submission: find the one evidence output
-that its probe call published, read it with ``torch.load(weights_only=True)``,
+that its probe call published, read it with the bounded evidence decoder
+(:mod:`autograder.learner.evidence_codec`: no recursion, fixed limits),
 judge every check with :func:`autograder.learner.judge.judge`, and replace the cell's
 outputs with the verdict (a confirming line, or an error output that nbgrader
 scores 0) and its source with the template's. A cell earns points only on
@@ -11,19 +12,20 @@ probe that did not run, gives an error output and a reason.
 
 import base64
 import binascii
-import io
 from dataclasses import dataclass, field
 
 import nbformat
 
+from ..learner.evidence_codec import LIMITS, EvidenceRejected, decode
 from ..learner.judge import MalformedEvidence, format_correct, judge
 from ..learner.messages import message
 from ..learner.outcomes import CheckFailed, Incorrect
 from ..learner.session import error_line
 from ..learner.probe import EVIDENCE_MIME, request_digest
 from ..cells import grade_id, is_check_cell, is_solution
+from .caps import EVIDENCE_OVERSIZE
 
-MAX_EVIDENCE_BYTES = 16 * 1024**2
+MAX_EVIDENCE_BYTES = LIMITS.max_bytes
 
 
 class NoEvidence(Exception):
@@ -52,24 +54,25 @@ def _error(ename, evalue, traceback=None):
 def read_evidence(cell, nonce, count, request=None):
     """The list of ``count`` evidence dicts this cell's probe published, or raise NoEvidence.
 
-    With ``request`` (what was sent), the evidence must say it answered exactly that."""
-    import torch
-
+    With ``request`` (what was sent), the evidence must say it answered exactly that. Evidence
+    past any limit of the decoder is forged: no honest probe sends it."""
     found = [o for o in cell.get("outputs", [])
              if o.get("output_type") in ("display_data", "execute_result") and EVIDENCE_MIME in o.get("data", {})]
     if not found:
-        errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
+        errors = [f"{o.get('ename')}: {o.get('evalue')}"[:300] for o in cell.get("outputs", [])
                   if o.get("output_type") == "error"]
         raise NoEvidence("no evidence" + (f" (the probe raised {errors[0]})"[:200] if errors else ""))
     if len(found) > 1:
         raise NoEvidence(f"{len(found)} evidence outputs where the probe publishes one")
     text = found[0]["data"][EVIDENCE_MIME]
-    if not isinstance(text, str) or len(text) > MAX_EVIDENCE_BYTES * 4 // 3 + 4:
-        raise NoEvidence("evidence too large or not text")
+    if not isinstance(text, str) or len(text) > MAX_EVIDENCE_BYTES * 4 // 3 + 4 or text.startswith(EVIDENCE_OVERSIZE):
+        raise NoEvidence("evidence too large or not text", forged=True)
     try:
-        data = torch.load(io.BytesIO(base64.b64decode(text, validate=True)), weights_only=True)
-    except (binascii.Error, ValueError, RuntimeError, EOFError, Exception) as error:  # noqa: B014
-        raise NoEvidence(f"unreadable evidence ({type(error).__name__})") from None
+        data = decode(base64.b64decode(text, validate=True))
+    except binascii.Error:
+        raise NoEvidence("unreadable evidence (not base64)") from None
+    except EvidenceRejected as error:
+        raise NoEvidence(f"evidence rejected: {str(error)[:120]}", forged=True) from None
     if not isinstance(data, dict) or data.get("nonce") != nonce:
         raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)", forged=True)
     if request is not None and data.get("request") != request_digest(request):

@@ -4,8 +4,9 @@ When grading, each check cell is replaced by one call of :func:`run` with a
 request from the grader: a nonce and the probes that the cell's checks need
 (names to look up, inputs to call functions and modules on, predicates over the
 learner's objects). :func:`run` answers with one display output of MIME type
-``EVIDENCE_MIME``: plain data, saved with ``torch.save`` and read back by the
-grader with ``weights_only=True``. Expected values never reach this kernel.
+``EVIDENCE_MIME``: plain data in the bounded evidence format
+(:mod:`autograder.learner.evidence_codec`), which the grader reads without
+recursion and within fixed limits. Expected values never reach this kernel.
 """
 
 import base64
@@ -13,6 +14,7 @@ import io
 import pickle
 
 from . import evidence as ev
+from .evidence_codec import encode as _encode
 
 EVIDENCE_MIME = "application/vnd.course.evidence+base64"
 
@@ -59,15 +61,13 @@ def run(request, *, nonce=None):
 
     The evidence names the request it answers (a SHA-256 of it), so the grader can
     tell that these probes ran on its inputs."""
-    import torch
     from IPython.display import publish_display_data
 
     probes = pickle.loads(base64.b64decode(request))["probes"] if request else []
     namespace = _namespace()
     answers = [_one(probe, namespace) for probe in probes]
-    buffer = io.BytesIO()
-    torch.save({"nonce": nonce, "request": request_digest(request), "evidence": answers}, buffer)
-    publish_display_data({EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode("ascii"),
+    record = _encode({"nonce": nonce, "request": request_digest(request), "evidence": answers})
+    publish_display_data({EVIDENCE_MIME: base64.b64encode(record).decode("ascii"),
                           "text/plain": "evidence reported to the grader"})
 
 
