@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.maintainers.postgres_setup import find_postgres_bin
+from needs import need
 
 
 def _free_port():
@@ -31,7 +32,7 @@ def throwaway_postgres():
     """Yield the URL (``postgresql://grader@127.0.0.1:PORT/postgres``) of a fresh server."""
     bin_dir = find_postgres_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (make test installs Debian's postgresql as root)")
+        need(False, "PostgreSQL is not installed (make test installs Debian's postgresql as root)")
     folder = Path(tempfile.mkdtemp(prefix="course-pg-"))
     as_user = []
     if os.geteuid() == 0:

@@ -13,6 +13,7 @@ from autograder import tr, tr_plot  # noqa: E402
 from autograder.authoring.catalogues import code_texts  # noqa: E402
 from autograder.learner import i18n, notebook_text  # noqa: E402
 from chapters import REPO  # noqa: E402
+from needs import need  # noqa: E402
 
 
 @pytest.fixture
@@ -48,8 +49,8 @@ def test_the_words_of_the_chapters_code_are_extracted_with_their_fields():
 
 
 def test_a_chinese_plot_finds_a_font_for_its_glyphs(fresh_fonts):
-    if notebook_text.installed_font(notebook_text.FONTS["zh"]) is None:
-        pytest.skip("no Chinese font installed (Debian: apt-get install fonts-noto-cjk)")
+    need(notebook_text.installed_font(notebook_text.FONTS["zh"]) is not None,
+         "no Chinese font is installed (Debian: apt-get install fonts-noto-cjk; make test does it as root)")
     with i18n.speaking("zh"):
         title = tr_plot("confusion matrix on the test set")
     assert title == "测试集上的混淆矩阵"

@@ -16,6 +16,7 @@ import pytest
 
 from autograder.maintainers import lock
 from autograder.maintainers.pythons import SUPPORTED, supported_names, unsupported_message
+from needs import need
 
 REPO = Path(__file__).resolve().parent.parent
 LOCK_TEXT = (REPO / "requirements.lock").read_text()
@@ -24,8 +25,7 @@ SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 def _uv():
     path = os.environ.get("COURSE_UV") or str(REPO / ".venv-tools" / "bin" / "uv")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"uv not found at {path}: `make test` installs it (make .venv-tools/.uv-*)")
+    need(os.access(path, os.X_OK), f"uv is not at {path}: `make test` installs it (make .venv-tools/.uv-*)")
     return path
 
 

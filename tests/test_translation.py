@@ -19,6 +19,7 @@ from autograder.authoring.code_comments import code_tokens, comment_texts, is_le
 from autograder.authoring.editions import edition_root, translated_notebook
 from autograder.authoring.markdown_blocks import blocks, parser, translate_markdown
 from chapters import CHAPTERS, REPO, read, release_path
+from needs import need
 
 LANGUAGES = TRANSLATED_LANGUAGES
 CATALOGUES = [(language, relative.format(lang=language)) for language in LANGUAGES
@@ -51,8 +52,7 @@ def test_catalogue_is_complete_and_follows_the_english(language, relative):
 
 @pytest.mark.parametrize("language, relative", CATALOGUES)
 def test_catalogue_passes_msgfmt(language, relative):
-    if not shutil.which("msgfmt"):
-        pytest.skip("gettext's msgfmt is not installed (make test installs it as root)")
+    need(shutil.which("msgfmt"), "gettext's msgfmt is not installed (make test installs it as root)")
     done = subprocess.run(["msgfmt", "--check-format", "--statistics", "-o", "/dev/null", str(REPO / relative)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -242,6 +242,12 @@ def _stamp_key(stamp):
     return tuple(int(n) for n in re.findall(r"\d+", stamp or ""))
 
 
+def _points_outside(name):
+    """True for a zip entry name that would land outside the folder it is extracted to (``/``, ``..``, ``\\``)."""
+    parts = Path(name).parts
+    return name.startswith("/") or ".." in parts or "\\" in name or not parts
+
+
 def _entry_mode(info):
     return info.external_attr >> 16 if info.create_system == 3 else 0   # 3: made on Unix
 
@@ -264,7 +270,7 @@ def _extract(archive, extracted, *, max_entries, max_bytes):
             parts = Path(name).parts
             if info.is_dir():
                 continue
-            if name.startswith("/") or ".." in parts or "\\" in name or not parts:
+            if _points_outside(name):
                 refused[name] = f"zip entry {name!r} points outside the archive: refused"
                 continue
             mode = _entry_mode(info)
@@ -304,7 +310,10 @@ def from_zip(archive, chapters, scratch, *, max_entries=MAX_ZIP_ENTRIES, max_byt
     attempts = {}   # (learner, chapter) -> [(stamp key, label, Submission)]
     names = sorted({str(p.relative_to(extracted)) for p in extracted.rglob("*") if p.is_file()} | set(refused))
     folders_done = set()
+    outside = sorted(n for n in refused if _points_outside(n))   # no learner, folder or stamp is read from these
     for rel in names:
+        if rel in refused and _points_outside(rel):
+            continue
         parts = Path(rel).parts
         if any(part.startswith(("__MACOSX", ".")) for part in parts):
             continue
@@ -349,6 +358,7 @@ def from_zip(archive, chapters, scratch, *, max_entries=MAX_ZIP_ENTRIES, max_byt
         elif chosen.folder is None and chosen.notebook is not None:
             chosen.notes.insert(0, f"from {Path(label).name}")
         found.append(chosen)
+    found += [Submission(name, "", None, refused=refused[name]) for name in outside]   # rejected, with the reason
     return found
 
 
@@ -356,7 +366,8 @@ def collect(submissions, chapters, scratch):
     """``(submissions, rejected)`` in a folder or zip, for the given chapters.
 
     ``rejected`` lists ``(name, reason)`` for learner names that cannot be gradebook
-    ids: they never become rows of grades.csv or the status file.
+    ids, linked learner folders and zip entries that point outside the archive: they
+    never become rows of grades.csv or the status file.
     """
     submissions = Path(submissions)
     if submissions.is_file() and zipfile.is_zipfile(submissions):
@@ -367,11 +378,11 @@ def collect(submissions, chapters, scratch):
         raise FileNotFoundError(f"{submissions}: neither a submissions folder nor a zip file")
     kept, rejected = [], []
     for sub in found:
-        if not LEARNER_RE.match(sub.learner):
+        if not sub.chapter:   # a learner folder that is a link, a zip entry outside the archive: no chapter
+            rejected.append((sub.learner, sub.refused))
+        elif not LEARNER_RE.match(sub.learner):
             rejected.append((sub.learner, "not usable as a gradebook id (letters, digits and _ . @ + - only, "
                                           "starting with a letter or digit)"))
-        elif not sub.chapter:   # a learner folder that is a link: no chapter to report it under
-            rejected.append((sub.learner, sub.refused))
         else:
             kept.append(sub)
     return kept, sorted(set(rejected))

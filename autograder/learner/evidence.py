@@ -22,6 +22,9 @@ _isinstance = isinstance
 _callable = callable
 _type = type
 _PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+# The base classes' own conversions: a subclass's __float__ or __int__ is learner code.
+_float_value = float.__float__
+_int_value = int.__int__
 
 MAX_ELEMENTS = 4_000_000     # values of bigger tensors are not reported
 MAX_ITEMS = 1000             # items of a list, tuple, set or dict
@@ -79,9 +82,15 @@ def describe(value, *, depth=0):
     if value is None:
         return {"kind": "none"}
     kind = _type(value)
-    if kind in (bool, int, float):
-        number = value if kind is not float or math.isfinite(value) else repr(value)
-        return {"kind": "number", "type": kind.__name__, "value": number}
+    if kind is bool:
+        return {"kind": "number", "type": "bool", "value": value}
+    if _isinstance(value, (int, float)):   # a subclass is a number too: numpy.float64 is a float
+        number = _int_value(value) if _isinstance(value, int) else _float_value(value)
+        facts = {"kind": "number", "type": _type(number).__name__,
+                 "value": number if math.isfinite(number) else repr(number)}
+        if kind is not _type(number):
+            facts["class"] = type_name(value)   # what it was, for a check where exactly int or float matters
+        return facts
     if kind is str:
         return {"kind": "str", "type": "str", "value": value[:MAX_TEXT]}
     if _isinstance(value, _Module):

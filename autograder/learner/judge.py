@@ -303,7 +303,8 @@ def compare_value(label, found, expected, *, tol=1e-6, hidden=False, requires_gr
                             message("hint_item") if found.numel() == 1 else None)
         if not isinstance(found, (int, float)) or isinstance(found, bool):
             raise Incorrect(message("type", name=label, found=type_label(found), expected=message("type_number")))
-        if not math.isclose(found, expected, rel_tol=tol, abs_tol=tol):
+        both_nan = math.isnan(found) and math.isnan(expected)   # as tensors are compared: NaN where NaN is due
+        if not both_nan and not math.isclose(found, expected, rel_tol=tol, abs_tol=tol):
             raise Incorrect(message("value", name=label, found=found))
         return
     if isinstance(expected, tuple) and isinstance(found, list):

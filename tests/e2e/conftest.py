@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end suite: one JupyterLab server and one headless Chromium per session.
+"""Fixtures for the end-to-end suite: one JupyterLab server per session (the browser is tests/conftest.py's).
 
 The server is started the way ``make lab`` starts it (the Makefile's own ``LAB_FLAGS``,
 read from make, and the venv's JupyterLab settings overrides), except that it listens on a
@@ -23,14 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.maintainers.browser_setup import ensure_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / ".artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]
 # Variables an outer `make test` leaves behind that would confuse the inner `make` call.
 MAKE_VARS = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR",
              "MAKE_JOBSERVER_FIFO")
@@ -180,28 +175,6 @@ def lab_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@pytest.fixture(scope="session")
-def chromium_path():
-    path = ensure_chromium()
-    if path is None:
-        reason = ("no Chromium: run `make test` as root (it installs Debian's chromium with apt-get) "
-                  "or `sudo apt-get install -y chromium`")
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser tests: {reason}")
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.hookimpl(wrapper=True)
