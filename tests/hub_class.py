@@ -57,6 +57,7 @@ def as_user(person, *command, check=True):
     their JupyterLab on the hub runs it; returns the CompletedProcess."""
     home = accounts.home_of(person.id)
     env = {"HOME": str(home), "USER": person.id, "LOGNAME": person.id, "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+           "JUPYTER_CONFIG_PATH": str(home / ".jupyter"),
            "PATH": f"{learner_venv_bin()}:/usr/bin:/bin", "JUPYTER_PREFER_ENV_PATH": "1", "LANG": "C.UTF-8"}
     done = subprocess.run(["runuser", "-u", person.id, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()],
                            *command], cwd=home, capture_output=True, text=True)

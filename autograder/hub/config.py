@@ -8,7 +8,9 @@ from ..paths import REPO_ROOT
 
 COURSE_ID = "pytorch-course"
 PROXY = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
-# nbgrader's Lab parts a learner does not need (and should not be tempted by).
+# The course's venv hides all of nbgrader's Lab parts but Validate (a learner on their own machine has no
+# exchange); on a hub every learner gets the Assignments panel and its menu, the instructors everything.
+HUB_EXTENSIONS = ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu")
 INSTRUCTOR_ONLY_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list",
                               "@jupyter/nbgrader:create-assignment")
 
@@ -30,8 +32,11 @@ def learner_nbgrader_config(person, exchange, course_dir=None):
 
 
 def learner_page_config(person):
-    """``~/.jupyter/labconfig/page_config.json``: a learner's Lab without nbgrader's instructor panels."""
-    return {"disabledExtensions": {} if person.is_instructor else {name: True for name in INSTRUCTOR_ONLY_EXTENSIONS}}
+    """``~/.jupyter/labconfig/page_config.json``: the Assignments panel for all, nbgrader's instructor
+    panels for instructors only (it is first on JUPYTER_CONFIG_PATH, so it wins over the venv's)."""
+    switches = {name: False for name in HUB_EXTENSIONS}
+    switches.update({name: not person.is_instructor for name in INSTRUCTOR_ONLY_EXTENSIONS})
+    return {"disabledExtensions": switches}
 
 
 def hub_config(*, state, people, ip="127.0.0.1", port=8000, venv_bin=None):
@@ -74,7 +79,9 @@ c.Spawner.start_timeout = 120
 c.Spawner.environment = {{
     "PATH": "{venv_bin}:/usr/local/bin:/usr/bin:/bin",
     "JUPYTER_PREFER_ENV_PATH": "1",
+    # the person's own config (their course, their Lab panels) comes first, before the venv's
     "JUPYTER_CONFIG_DIR": lambda spawner: os.path.join(pwd.getpwnam(spawner.user.name).pw_dir, ".jupyter"),
+    "JUPYTER_CONFIG_PATH": lambda spawner: os.path.join(pwd.getpwnam(spawner.user.name).pw_dir, ".jupyter"),
     "OMP_NUM_THREADS": "1",
 }}
 '''

@@ -1,5 +1,6 @@
 """Start and stop one JupyterHub (with its proxy) for a class, and wait until it answers."""
 
+import functools
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ def usable_by_others(python):
     return done.returncode == 0
 
 
+@functools.lru_cache(maxsize=None)
 def learner_venv_bin():
     """The ``bin/`` of a venv whose Python every learner can run: the course's own, else .venv-hub."""
     for candidate in (Path(sys.executable).parent, HUB_VENV / "bin"):
