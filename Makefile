@@ -54,9 +54,18 @@ GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --lat
 # make grade DB=postgresql://user@host/course: the gradebook on a database server instead of gradebook.db
 CLUSTER_FLAGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# make hub ROSTER=roster.csv: a class on one JupyterHub (docs/hub.md); its state in HUB_DIR, on HUB_IP:HUB_PORT
+ROSTER ?=
+HUB_DIR ?= .work/hub
+HUB_FLAGS := $(if $(HUB_IP),--ip $(HUB_IP)) $(if $(HUB_PORT),--port $(HUB_PORT))
+# JupyterHub's proxy, from npm at the version package-lock.json pins, installed into node_modules/
+PROXY := node_modules/.bin/configurable-http-proxy
+# Each learner's JupyterLab runs as their own user: where the venv's Python is not theirs to run (a pyenv
+# under /root), `make hub` builds .venv-hub for them from a Python everyone can run
+HUB_PYTHON ?= /usr/bin/python3
 
 .PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo formgrader bench mutants lock clean
-.PHONY: lab-zh translations
+.PHONY: lab-zh translations hub hub-demo learner-venv
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -99,6 +108,8 @@ test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, gradin
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
 	  || echo "make test: no Chinese font (apt-get install fonts-noto-cjk); the Chinese plot test is skipped" >&2
 	$(BIN)/python -m autograder.maintainers.postgres_setup
+	@# the hub test needs JupyterHub's proxy (npm) and root (system users); it says why when it skips
+	@$(MAKE) --no-print-directory $(PROXY) learner-venv || echo "make test: the hub's tools did not install; its tests say why they skip" >&2
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(NBVAL)
 	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions
@@ -135,6 +146,23 @@ grade-demo: setup ## grade a built-in sample class in ./grade-demo (or DEMO_OUT=
 formgrader: setup ## nbgrader's formgrader on the class graded last (or OUT=folder): review flagged submissions, override scores
 	$(BIN)/course formgrader $(if $(OUT),--out $(OUT)) $(if $(DB),--db $(DB)) $(if $(PORT),--port $(PORT))
 
+hub: setup $(PROXY) learner-venv ## run a class on one JupyterHub, as root (ROSTER=roster.csv: id,name,role,edition; docs/hub.md)
+	$(BIN)/course hub start --dir $(HUB_DIR) $(if $(ROSTER),--roster $(ROSTER)) $(HUB_FLAGS)
+
+hub-demo: setup $(PROXY) learner-venv ## a throwaway class on a hub, as root: prints its URL and accounts (Ctrl-C removes them)
+	$(BIN)/course hub demo $(HUB_FLAGS)
+
+learner-venv: setup
+	@test "$$(id -u)" != 0 || runuser -u nobody -- $(BIN)/python -c "import jupyterhub.singleuser, autograder" 2>/dev/null \
+	  || $(MAKE) --no-print-directory setup VENV=.venv-hub PYTHON=$(HUB_PYTHON)
+
+$(PROXY): package.json package-lock.json
+	@command -v npm >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+	  || { echo "make: Node.js and npm are missing (apt-get install nodejs npm); make hub needs them" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 mutants: setup ## mutation testing: single-token changes of every solution must fail their checks
 	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions
 
@@ -150,5 +178,5 @@ $(UV_STAMP): | $(STAMP)
 	touch $@
 
 clean: ## remove the venv and generated scratch files (never submissions or gradebooks)
-	rm -rf $(VENV) $(TOOLS) .pytest_cache tests/.artifacts
+	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache tests/.artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -95,6 +95,10 @@ def build_parser():
     p.add_argument("--db", metavar="URL", help="the class's gradebook URL if it is not OUT/gradebook.db "
                                                "(as given to course grade --db)")
     p.set_defaults(func=_formgrader)
+
+    from .hub.cli import add_parser as add_hub_parser
+
+    add_hub_parser(sub)
     return parser
 
 

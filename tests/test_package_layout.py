@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "autograder"
 
 # Who runs each folder, lowest first: a module may import its own folder and the folders before it.
 # The top-level modules (``paths``, ``cells``) are shared by all; ``cli`` and ``__init__`` sit above.
-LAYERS = ["learner", "authoring", "grading", "maintainers"]
+LAYERS = ["learner", "authoring", "grading", "hub", "maintainers"]
 SHARED = {"autograder.paths", "autograder.cells"}
 ENTRY_POINTS = {"autograder", "autograder.__main__", "autograder.cli"}
 
