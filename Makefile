@@ -154,7 +154,9 @@ hub-demo: setup $(PROXY) learner-venv ## a throwaway class on a hub, as root: pr
 
 learner-venv: setup
 	@test "$$(id -u)" != 0 || runuser -u nobody -- $(BIN)/python -c "import jupyterhub.singleuser, autograder" 2>/dev/null \
-	  || $(MAKE) --no-print-directory setup VENV=.venv-hub PYTHON=$(HUB_PYTHON)
+	  || $(MAKE) -q --no-print-directory .venv-hub/.installed VENV=.venv-hub PYTHON=$(HUB_PYTHON) \
+	  || { echo "$(BIN)/python is not everyone's to run: building .venv-hub from $(HUB_PYTHON) for the learners' servers"; \
+	       $(MAKE) --no-print-directory setup VENV=.venv-hub PYTHON=$(HUB_PYTHON); }
 
 $(PROXY): package.json package-lock.json
 	@command -v npm >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \

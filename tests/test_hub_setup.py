@@ -59,13 +59,16 @@ def test_the_demo_class_has_an_instructor_and_a_chinese_edition_learner():
 def test_hub_config_logs_in_with_pam_and_starts_each_lab_as_its_user(tmp_path):
     people = [Person("ada", "Ada"), Person("teach", "T", "instructor")]
     path = tmp_path / "jupyterhub_config.py"
-    path.write_text(hub_config(state=tmp_path, people=people, port=8123, venv_bin=REPO / ".venv" / "bin"))
+    path.write_text(hub_config(state=tmp_path, people=people, port=8123, venv_bin=REPO / ".venv" / "bin",
+                               hub_port=8124, proxy_api_port=8125))
     c = PyFileConfigLoader(path.name, str(tmp_path)).load_config()
     authenticator = entry_points(group="jupyterhub.authenticators")[c.JupyterHub.authenticator_class].load()
     spawner = entry_points(group="jupyterhub.spawners")[c.JupyterHub.spawner_class].load()
     assert authenticator.__name__ == "PAMAuthenticator" and spawner.__name__ == "LocalProcessSpawner"
     assert c.Authenticator.allowed_users == {"ada", "teach"} and c.Authenticator.admin_users == {"teach"}
     assert c.JupyterHub.bind_url == "http://127.0.0.1:8123"
+    assert c.JupyterHub.hub_bind_url == "http://127.0.0.1:8124"   # its own API: loopback, a port of its own
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8125"
     assert c.ConfigurableHTTPProxy.command == [str(PROXY)]
     assert Path(c.Spawner.cmd[0]).name == "jupyterhub-singleuser" and c.Spawner.default_url == "/lab"
     assert Path(c.JupyterHub.db_url.removeprefix("sqlite:///")).parent == tmp_path

@@ -4,6 +4,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import accounts, exchange
@@ -104,8 +105,15 @@ def demo_command(args):
         for person in people:   # a fresh password each time, even where a demo account was left over
             accounts.remove_account(person.id)
         rows = add_people(site, people)
-        exchange.release(site, DEMO_CHAPTER)
-        hub = Hub(site, ip=args.ip, port=args.port).start()
+        with ThreadPoolExecutor(1) as pool:   # the release and the hub's start overlap
+            released = pool.submit(exchange.release, site, DEMO_CHAPTER)
+            hub = Hub(site, ip=args.ip, port=args.port)
+            try:
+                hub.start()
+                released.result()
+            except BaseException:
+                hub.stop()
+                raise
     except (accounts.AccountError, exchange.ExchangeError, HubError) as error:
         return _fail(str(error))
     print(f"\nDemo hub ready in {time.monotonic() - started:.0f} s: {hub.url}  (Ctrl-C stops it and removes "

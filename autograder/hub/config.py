@@ -39,9 +39,10 @@ def learner_page_config(person):
     return {"disabledExtensions": switches}
 
 
-def hub_config(*, state, people, ip="127.0.0.1", port=8000, venv_bin=None):
+def hub_config(*, state, people, ip="127.0.0.1", port=8000, venv_bin=None, hub_port=8081, proxy_api_port=8001):
     """The text of ``jupyterhub_config.py`` for a class: PAM logins of the roster's accounts, each
-    person's JupyterLab started from the course's venv as their own system user."""
+    person's JupyterLab started from the course's venv as their own system user. ``hub_port`` and
+    ``proxy_api_port`` are loopback ports of the hub's own API and the proxy's."""
     venv_bin = Path(venv_bin or Path(sys.executable).parent)
     allowed = sorted(p.id for p in people)
     admins = sorted(p.id for p in people if p.is_instructor)
@@ -53,7 +54,8 @@ import pwd
 
 c = get_config()
 c.JupyterHub.bind_url = "http://{ip}:{port}"
-c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
 c.JupyterHub.db_url = "sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = "{state / 'jupyterhub_cookie_secret'}"
 c.JupyterHub.pid_file = "{state / 'jupyterhub.pid'}"

@@ -3,6 +3,7 @@
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,8 +21,9 @@ HUB_VENV = REPO_ROOT / ".venv-hub"
 
 def usable_by_others(python):
     """Whether an unprivileged user (``nobody``) can run ``python`` with the hub and the course."""
-    done = subprocess.run(["runuser", "-u", "nobody", "--", str(python), "-c",
-                           "import jupyterhub.singleuser, nbgrader, autograder"], capture_output=True, cwd="/")
+    # light imports only (the package's own __init__ loads torch): the hub's, and the course's files readable
+    probe = f"import jupyterhub; open({str(REPO_ROOT / 'autograder' / 'cells.py')!r}).close()"
+    done = subprocess.run(["runuser", "-u", "nobody", "--", str(python), "-c", probe], capture_output=True, cwd="/")
     return done.returncode == 0
 
 
@@ -54,6 +56,13 @@ def requirements_problem():
     return None
 
 
+def free_port():
+    """A loopback port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Hub:
     """A running ``jupyterhub`` process of ``site``, answering on ``url``."""
 
@@ -69,7 +78,8 @@ class Hub:
             raise HubError(problem)
         self.site.save()
         self.site.config_path.write_text(hub_config(state=self.site.dir, people=self.site.people,
-                                                    ip=self.ip, port=self.port, venv_bin=learner_venv_bin()))
+                                                    ip=self.ip, port=self.port, venv_bin=learner_venv_bin(),
+                                                    hub_port=free_port(), proxy_api_port=free_port()))
         command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(self.site.config_path)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, cwd=self.site.dir, env=tool_env(), stdout=log,
