@@ -1,6 +1,7 @@
 """Helpers for tests that work on the course's chapters (not a test module)."""
 
 import copy
+import runpy
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,13 @@ def release_path(chapter):
 def wrong_answers(chapter):
     """The chapter's WRONG_ANSWERS: answer grade_id -> [(source, expected message part), ...]."""
     return demo.wrong_answers(REPO, chapter)
+
+
+def correct_answers(chapter):
+    """The chapter's CORRECT_ANSWERS (tests/correct_answers/): answer grade_id -> [source, ...], each written
+    another way than the solution."""
+    path = REPO / "tests" / "correct_answers" / f"{chapter}.py"
+    return runpy.run_path(str(path))["CORRECT_ANSWERS"] if path.exists() else {}
 
 
 def answer_cells(nb):

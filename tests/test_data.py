@@ -39,7 +39,7 @@ def test_digits_arrays_have_the_documented_shapes_and_a_clean_split():
     assert np.all(np.abs(share - 0.2) < 0.01)
 
 
-def test_data_script_needs_no_network_and_is_documented():
+def test_data_script_imports_no_http_client_and_is_documented():
     script = (DATA / "make_digits.py").read_text()
     assert "urllib" not in script and "requests" not in script
     assert "make_digits.py" in (DATA / "digits.md").read_text()

@@ -55,3 +55,12 @@ def test_report_requires_the_rate_and_an_honest_list_of_equivalents():
     assert not ok
     text, ok = report(results, {"ch": {"g": {"b": "x", "gone": "no longer generated"}}}, min_rate=0.5)
     assert not ok and "NOT GENERATED" in text
+
+
+def test_a_child_that_dies_without_reporting_is_no_kill_and_fails_the_report(tmp_path):
+    """A check that ends the interpreter (os._exit, before any verdict) leaves every mutant "died", never "killed"."""
+    check = "import os\nif y.tolist() != [1.0, 3.0, 5.0, 7.0]:\n    os._exit(3)   # a mutant's child, not the solution's run"
+    results = _run_one(_chapter(tmp_path, check))
+    assert results and all((r.how, r.killed) == ("died", False) for r in results), results
+    text, ok = report({"ch": results}, {}, min_rate=0.0)
+    assert not ok and "DIED WITHOUT A VERDICT (investigate)" in text

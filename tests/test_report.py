@@ -386,9 +386,13 @@ def test_override_is_exported_and_survives_a_regrade(graded, capsys):
 
 @pytest.mark.slow
 def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, tmp_path):
-    """What `make formgrader` runs, driven through formgrader's own API (what its grading page calls)."""
-    import socket
+    """What `make formgrader` runs, driven through formgrader's own API (what its grading page calls).
+
+    The server picks its own port (port 0; its runtime file says which), and the manual score it
+    records is taken back at the end, so that the module's class is as the other tests expect it."""
     import subprocess
+
+    from autograder.cli import main
 
     from autograder.grading.formgrader import prepare, server_command
     from autograder.grading.pipeline import export
@@ -396,12 +400,10 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
     out = graded["out"]
     assert [c.name for c in prepare(REPO, out)] == [CHAPTER]
     (out / ".work" / "exchange").mkdir(parents=True, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = None
     token = "t" * 32
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
-    server = subprocess.Popen(server_command(out, port=port, token=token, open_browser=False), cwd=tmp_path,
+    server = subprocess.Popen(server_command(out, port=0, token=token, open_browser=False), cwd=tmp_path,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def api(path, data=None):
@@ -416,9 +418,13 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
         deadline = time.monotonic() + 120
         while True:
             try:
+                info = next((tmp_path / "rt").glob("jpserver-*.json"), None)
+                if info is None:
+                    raise OSError("the server has not written its runtime file yet")
+                port = json.loads(info.read_text())["port"]
                 assignments = api("assignments")
                 break
-            except OSError:
+            except (OSError, ValueError, KeyError):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(1)
@@ -435,6 +441,9 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
     export(REPO, out)
     row = next(r for r in scores(out) if r["learner"] == "cy" and r["exercise"] == LOOPING)
     assert (row["score"], row["verdict"]) == ("0.5", "overridden")
+    assert main(["override", "cy", CHAPTER, LOOPING, "auto", "--out", str(out)]) == 0   # the class as it was
+    row = next(r for r in scores(out) if r["learner"] == "cy" and r["exercise"] == LOOPING)
+    assert row["verdict"] != "overridden"
 
 
 @pytest.mark.slow

@@ -12,7 +12,9 @@ IPython shell of a subprocess; at each answer cell it forks once per mutant:
 the child runs the mutant and then the full check cell (hidden tests
 included), and reports whether the checks passed. The parent goes on with
 the real answer. A mutant is *killed* when its checks fail (or it raises, or
-runs past its time limit), *survives* when they pass.
+runs past its time limit), *survives* when they pass. A child that dies without
+reporting (a crash of the interpreter, a signal) has *died*: that is no verdict,
+and the report fails until someone looks.
 
     python -m autograder.authoring.mutation solutions/01_tensors/tensors.ipynb
 """
@@ -65,7 +67,7 @@ class Result:
     grade_id: str
     id: str
     killed: bool
-    how: str         # "check failed", "raised", "timeout", "survived"
+    how: str         # "check failed", "raised", "timeout", "survived", "died" (no report: not a kill)
     seconds: float
 
 
@@ -236,8 +238,8 @@ def _fork_mutant(shell, mutant, check, timeout):
         os.kill(pid, signal.SIGKILL)
         how = "timeout"
     os.waitpid(pid, 0)
-    how = how or "raised"
-    return Result(mutant.grade_id, mutant.id, how != "survived", how, time.perf_counter() - started)
+    how = how or "died"   # the child ended without a word: nothing says its checks failed
+    return Result(mutant.grade_id, mutant.id, how not in ("survived", "died"), how, time.perf_counter() - started)
 
 
 def run_chapter(notebook_path, *, timeout=30.0, only=None):
@@ -288,7 +290,7 @@ def _run_one(path):
 def report(results_by_chapter, equivalent, *, min_rate=0.9):
     """The printed table and whether every chapter kills at least ``min_rate`` of its mutants
     (those listed as equivalent, with a reason, do not count; a listed one that no longer
-    survives is an error, so the list stays true)."""
+    survives is an error, so the list stays true; a mutant whose child died is an error)."""
     lines, ok = [], True
     for chapter, results in results_by_chapter.items():
         listed = equivalent.get(chapter, {})
@@ -311,6 +313,9 @@ def report(results_by_chapter, equivalent, *, min_rate=0.9):
                         lines.append(f"    LISTED AS EQUIVALENT BUT KILLED: {r.id}")
                     else:
                         lines.append(f"    equivalent: {r.id}: {listed[gid][r.id]}")
+                elif r.how == "died":
+                    ok = False
+                    lines.append(f"    DIED WITHOUT A VERDICT (investigate): {r.id}")
                 elif not r.killed:
                     lines.append(f"    SURVIVED: {r.id}")
         generated = {(r.grade_id, r.id) for r in results}

@@ -187,8 +187,7 @@ def test_feedback_works_offline_and_its_links_land_on_the_answer(graded, browser
     context.route("**/*", offline)
     try:
         page = context.new_page()
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_timeout(500)
+        page.goto(path.as_uri(), wait_until="networkidle")   # every request the page makes has been routed
         assert outside == [], f"the feedback page asked the network for {outside}"
         formulas = page.locator("math")
         assert formulas.count() >= 10

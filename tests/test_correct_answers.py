@@ -1,0 +1,102 @@
+"""Checks accept every correct answer, not only the solution's way of writing it (issue 27).
+
+tests/correct_answers/NN_topic.py holds at least two correct answers per exercise, written another
+way than the solution (another function, another spelling, numpy.float64 where a Python number is
+asked). Each round puts one alternative into every answer cell; every check must say "Correct":
+in the learner's kernel (the solution notebook with its hidden checks, run cell by cell as JupyterLab
+runs it) and through `course grade` from both editions, full marks.
+"""
+
+import os
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.utils import determine_grade
+
+from autograder.authoring.editions import edition_root
+from autograder.authoring.notebooks import chapter_notebook
+from autograder.grading import sandbox
+from autograder.grading.pipeline import grade
+from chapters import (CHAPTERS, REPO, answer_cells, check_cells, correct_answers, grade_id, read, release_path,
+                      solution_path, with_answers)
+
+ROUNDS = 2
+# limits no honest chapter reaches on a loaded 2-core machine (chapter 04 trains): a status cannot flip
+LIMITS = sandbox.Limits(cell_timeout_s=600, submission_timeout_s=1800)
+EDITIONS = {"en": REPO / "notebooks", "zh": edition_root(REPO, "zh")}
+
+
+def _error(cell):
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return f"{errors[0].ename}: {errors[0].evalue}" if errors else None
+
+
+def _round(chapter, k):
+    return {gid: sources[k] for gid, sources in correct_answers(chapter).items()}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_correct_answers_unlike_the_solution(chapter):
+    solution = {grade_id(c): c.source for c in answer_cells(read(solution_path(chapter)))}
+    table = correct_answers(chapter)
+    assert set(table) == set(solution), f"correct answers missing for {sorted(set(solution) - set(table))}"
+    for gid, sources in table.items():
+        assert len(sources) >= ROUNDS, f"{gid}: fewer than {ROUNDS} correct answers"
+        body = solution[gid].split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
+        assert all(body not in source for source in sources), f"{gid}: an alternative repeats the solution"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", range(ROUNDS))
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_correct_answers_pass_every_check_in_the_learners_kernel(chapter, k, tmp_path):
+    """The solution notebook (visible and hidden checks) with round k's answers, run top to bottom."""
+    folder = tmp_path / chapter
+    shutil.copytree(solution_path(chapter).parent, folder,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
+    nb = with_answers(read(solution_path(chapter)), _round(chapter, k))
+    for cell in nb.cells:
+        cell.outputs = [] if cell.cell_type == "code" else None
+        if cell.cell_type != "code":
+            del cell["outputs"]
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True, record_timing=False,
+                   resources={"metadata": {"path": str(folder)}}).execute(env={**os.environ, "OMP_NUM_THREADS": "1"})
+    failed = {grade_id(c): _error(c) for c in check_cells(nb) if _error(c)}
+    assert failed == {}, "\n".join(f"{gid}: {error}" for gid, error in failed.items())
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One class: for every chapter and edition, a learner per round of correct answers."""
+    base = tmp_path_factory.mktemp("correct-answers")
+    for chapter in CHAPTERS:
+        for edition, root in EDITIONS.items():
+            starter = read(chapter_notebook(root / chapter))
+            for k in range(ROUNDS):
+                folder = base / "submitted" / f"{edition}-round{k}" / chapter
+                folder.mkdir(parents=True)
+                (folder / release_path(chapter).name).write_text(
+                    nbformat.writes(with_answers(starter, _round(chapter, k))))
+    report = grade(REPO, base / "submitted", out_dir=base / "out", jobs=2, progress=False, limits=LIMITS)
+    return {"report": report, "out": base / "out"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_course_grade_gives_correct_answers_full_marks_in_both_editions(graded, chapter):
+    max_score = sum(c.metadata["nbgrader"]["points"] for c in check_cells(read(release_path(chapter))))
+    problems = []
+    for edition in EDITIONS:
+        for k in range(ROUNDS):
+            learner = f"{edition}-round{k}"
+            row = graded["report"].row(learner, chapter)
+            if (row.status, row.score) != ("graded", max_score):
+                problems.append(f"{learner}: {row.status} {row.score}/{max_score} {row.reasons}")
+            nb = read(graded["out"] / "autograded" / learner / chapter / release_path(chapter).name)
+            for cell in check_cells(nb):
+                points = cell.metadata["nbgrader"]["points"]
+                if determine_grade(cell)[0] != points or _error(cell):
+                    problems.append(f"{learner} {grade_id(cell)}: {determine_grade(cell)[0]}/{points} {_error(cell)}")
+    assert not problems, "\n".join(problems)
