@@ -27,8 +27,9 @@ from autograder.grading.pipeline import grade
 from autograder.authoring.notebooks import without_outputs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "redteam"))
-from attacks import ATTACKS, with_attack as _with_attack  # noqa: E402
 import evidence_attacks  # noqa: E402,F401 - registers issue 21's attacks on the evidence channel and the caps
+from attacks import with_attack as _with_attack  # noqa: E402
+from attacks import ATTACKS  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
