@@ -47,3 +47,20 @@ def test_past_a_limit_every_check_scores_zero_and_the_submission_is_flagged(judg
     assert not verdict.passed and verdict.tampered
     assert re.search(why, verdict.reason), verdict.reason
     assert judged.cells[0].outputs[0]["ename"] == "NoEvidence"
+
+
+def test_the_judging_process_names_the_request_that_was_sent(recording, monkeypatch):  # noqa: F811
+    """A reference's requests are pickled once: pickling its probes again (a tensor, in a module
+    check) may give other bytes, and honest evidence would no longer answer "the probes sent"."""
+    import torch
+
+    from autograder import check_module
+
+    net = torch.nn.Linear(4, 2)
+    check_module("net", input_shape=(3, 4), output_shape=(3, 2), namespace={"net": net})
+    records = recording()
+    ref = reference.Reference("ch", {"g": records})
+    template = nbformat.v4.new_notebook(cells=[_cell([])])
+    nb = nbformat.v4.new_notebook(cells=[_cell(_probe_outputs(records, {"net": net}, monkeypatch))])
+    _judged, [verdict] = judging.judge_isolated(nb, template, ref, NONCE)
+    assert verdict.passed, verdict.reason

@@ -27,6 +27,8 @@ from autograder.grading.pipeline import grade
 from autograder.authoring.notebooks import without_outputs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "redteam"))
+import evidence_attacks  # noqa: E402,F401 - registers issue 21's attacks on the evidence channel and the caps
+from attacks import with_attack as _with_attack  # noqa: E402
 from attacks import ATTACKS  # noqa: E402
 from needs import need_namespaces  # noqa: E402
 
@@ -46,19 +48,6 @@ if sandbox.mode() == "rlimits":
     ATTACKS = {k: v for k, v in ATTACKS.items() if k not in NEEDS_NAMESPACES}
 LIMITS = sandbox.Limits(cell_timeout_s=10, submission_timeout_s=45, memory_bytes=3 * 1024**3,
                         output_bytes=1024**2, max_processes=64)
-
-
-def _with_attack(starter, code, where="first"):
-    nb = copy.deepcopy(starter)
-    if where == "last":
-        nb.cells.append(nbformat.v4.new_code_cell(code))
-        return nb
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-            cell.source = code
-            return nb
-    raise AssertionError("the starter has no answer cell")
 
 
 def _hash(path):
@@ -211,6 +200,42 @@ def test_attack_is_stopped_or_flagged(run, name):
         assert row.status == expect, row.reasons
     elif expect == "stopped":
         assert row.status in ("graded", "tampered"), row.reasons
+    elif isinstance(expect, tuple):      # the statuses allowed
+        assert row.status in expect, (row.status, row.reasons)
+
+
+# What one submission may leave behind, whatever its kernel sent (issue 21.2); the class's files grow
+# only by a bounded amount per learner and exercise.
+STORED_NOTEBOOK_BYTES = 3 * 1024**2
+FEEDBACK_BYTES = 4 * 1024**2
+SCORES_BYTES_PER_ROW = 1024
+REPORT_BYTES = 2 * 1024**2
+
+
+def test_every_file_one_submission_leaves_is_under_its_cap(run):
+    out = run["out"]
+    for learner in {r.learner for r in run["report"].rows}:
+        for folder, cap in (("autograded", STORED_NOTEBOOK_BYTES), ("feedback", FEEDBACK_BYTES)):
+            for path in (out / folder / learner).rglob("*"):
+                assert not path.is_file() or path.stat().st_size <= cap, (path, path.stat().st_size)
+    rows = (out / "scores.csv").read_text().count("\n")
+    assert (out / "scores.csv").stat().st_size <= rows * SCORES_BYTES_PER_ROW
+    assert (out / "report.html").stat().st_size <= REPORT_BYTES
+    assert (out / "grading-status.json").stat().st_size <= len(run["report"].rows) * 40 * 600
+
+
+def test_what_a_kernel_sends_is_cut_with_a_note_not_stored_whole(run):
+    from autograder.learner.probe import EVIDENCE_MIME
+
+    for learner in ("attack-bounds-error-text-11mb", "attack-bounds-evidence-mime-45mb", "attack-bounds-every-mime-type"):
+        stored = json.loads((run["out"] / "autograded" / learner / CHAPTER / f"{TOPIC}.ipynb").read_text())
+        assert not [o for c in stored["cells"] for o in c.get("outputs", []) if EVIDENCE_MIME in o.get("data", {})]
+        assert "outputs cut to the caps" in " ".join(_row(run, learner).reasons)
+    assert "more characters]" in (run["out"] / "autograded" / "attack-bounds-error-text-11mb" / CHAPTER
+                                  / f"{TOPIC}.ipynb").read_text()
+    flooded = [line for line in (run["out"] / "scores.csv").read_text().splitlines() if "records-at-the-limits" in line]
+    assert flooded and all(len(line) <= SCORES_BYTES_PER_ROW for line in flooded)
+    assert any("more characters]" in line for line in flooded)
 
 
 def test_nothing_outside_the_scratch_folder_changed(run):

@@ -276,10 +276,12 @@ async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None)
     return outcome
 
 
-async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execute_one, on_done, can_start=None):
+async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execute_one, on_done, can_start=None,
+                  after_one=None):
     """Execute ``items`` with at most ``jobs`` at once, kernels pre-warmed ahead.
 
-    ``execute_one(kernel, item) -> Outcome`` runs one; ``on_done(item, outcome_or_exception)``
+    ``execute_one(kernel, item) -> Outcome`` runs one; ``after_one(item, outcome)`` (optional, a
+    coroutine) runs once its kernel is stopped, beside the next executions; ``on_done(item, outcome_or_exception)``
     is called in the grading process as each finishes. ``can_start(item)`` (optional) says whether
     an item can start at once: a free worker takes the first ready item, in order, before one
     that would have to wait.
@@ -332,11 +334,26 @@ async def run_all(items, *, jobs, prewarm, scratch_root, data_dir, limits, execu
             finally:
                 await stop_kernel(kernel)
                 live.release()
-            on_done(item, outcome)
+            if after_one is None:
+                on_done(item, outcome)
+            else:   # the worker takes the next item meanwhile
+                afterwards.append(asyncio.ensure_future(after(item, outcome)))
+
+    afterwards = []
+
+    async def after(item, outcome):
+        if not isinstance(outcome, Exception):
+            try:
+                await after_one(item, outcome)
+            except Exception as error:
+                outcome = error
+        on_done(item, outcome)
 
     producers = [asyncio.ensure_future(producer()) for _ in range(max(1, min(jobs, len(items))))]
     try:
         await asyncio.gather(*(worker() for _ in range(min(jobs, len(items)))))
+        while afterwards:
+            await afterwards.pop(0)
     finally:
         for task in producers:
             task.cancel()

@@ -141,6 +141,8 @@ def judge_isolated(nb, template, reference, nonce, *, not_run=None, language=Non
         judge = pool.get_nowait()
     except queue.Empty:
         judge = _Judge(limits)
+    for gid in reference.cells:
+        reference.request(gid)   # the requests as sent travel with the reference
     request = pickle.dumps((nb, template, reference, nonce, not_run, language), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         done, answer = judge.ask(request, limits.seconds)

@@ -276,17 +276,25 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         running.add(id(job))
         files = job.submission.files   # the grader's own copies of plain files (see collect)
         sandbox.arm(kernel.scratch, limits.submission_timeout_s)
-        outcome = await execute(kernel, job.nb, limits=limits, files=files,
-                                before_cell=_deliveries(job, ref.reference))
-        # judged in a judging process, waited for from a thread: the loop goes on driving the other kernels
+        return await execute(kernel, job.nb, limits=limits, files=files, before_cell=_deliveries(job, ref.reference))
+
+    judging_slots = None
+
+    async def judge_one(job, outcome):
+        """Once its kernel is stopped: judged in a judging process, waited for from a thread, so the
+        loop goes on driving the other kernels."""
+        if isinstance(job, _ReferenceJob):
+            return
         t0 = time.perf_counter()
-        outcome.judged = await asyncio.to_thread(judging.judge_isolated, outcome.nb, job.chapter.template,
-                                                 ref.reference, job.nonce, not_run=_not_run(outcome),
-                                                 language=job.language)
+        async with judging_slots:
+            outcome.judged = await asyncio.to_thread(judging.judge_isolated, outcome.nb, job.chapter.template,
+                                                     ref_jobs[job.chapter.name].reference, job.nonce,
+                                                     not_run=_not_run(outcome), language=job.language)
         outcome.stats["judge_s"] = time.perf_counter() - t0
-        return outcome
 
     async def run_everything():
+        nonlocal judging_slots
+        judging_slots = asyncio.Semaphore(jobs)   # as many judging processes as kernels, at most
         for ref in ref_jobs.values():
             ref.done = asyncio.Event()
             if ref.cached:
@@ -295,6 +303,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         order = [*(r for r in reversed(ref_jobs.values()) if not r.cached), *jobs_list]
         await run_all(order, jobs=jobs, prewarm=prewarm, scratch_root=scratch_root,
                       data_dir=course_root / "data", limits=limits, execute_one=execute_one, on_done=on_done,
+                      after_one=judge_one,
                       can_start=lambda job: isinstance(job, _ReferenceJob) or ref_jobs[job.chapter.name].done.is_set())
 
     if jobs_list:

@@ -38,9 +38,14 @@ class Reference:
     chapter: str
     cells: dict = field(default_factory=dict)   # grade id -> [{"spec": ..., "probe": ...}]
     seconds: float = 0.0
+    requests: dict = field(default_factory=dict, repr=False)   # grade id -> its request, as first made
 
     def request(self, gid):
-        return probe_request(self.cells[gid])
+        """What a kernel receives for check cell ``gid``: made once, so that a copy of this reference (the
+        judging process's) names the very text that was sent (pickling again may give other bytes)."""
+        if gid not in self.requests:
+            self.requests[gid] = probe_request(self.cells[gid])
+        return self.requests[gid]
 
 
 def check_calls(source):

@@ -2,8 +2,8 @@
 
 Everything here runs where the learner's objects live (the learner's kernel)
 and returns only plain data: dicts, lists, strings, numbers, booleans, None and
-plain CPU tensors. That data can cross to the grading process and be read back
-with ``torch.load(..., weights_only=True)``; nothing in it is a learner object.
+plain CPU tensors. That data crosses to the grading process in the bounded evidence
+format (:mod:`autograder.learner.evidence_codec`); nothing in it is a learner object.
 The judges in :mod:`autograder.learner.judge` decide from evidence alone, so the same
 verdict comes out whether a check runs in JupyterLab or in the grader.
 """

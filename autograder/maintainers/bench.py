@@ -8,6 +8,10 @@ learners, which stock nbgrader cannot grade meaningfully, repeated ``--copies``
 times). The scores must be identical; the script prints submissions per minute
 for both, their ratio, and where ``course grade``'s time per submission goes.
 
+Then the same class once more with issue 21's attacks on the evidence channel and the caps added
+as learners (tests/fixtures/redteam/evidence_attacks.py, chapter 01): the honest scores must not
+change, and the run should take at most 1.5x the plain one (``--no-attacks`` leaves it out).
+
 Then the same class once more through Dask (``course grade --scheduler``): a local
 scheduler and two single-threaded worker processes on this machine, against the
 local run, with the cost per submission of going through the scheduler (``--no-dask``
@@ -82,6 +86,50 @@ def ours(submitted, work, jobs, chapters):
     return seconds, scores, report, grader_cpu
 
 
+ATTACKS_DIR = REPO_ROOT / "tests" / "fixtures" / "redteam"
+ATTACK_CHAPTER = "01_tensors"
+
+
+def with_attacks(submitted, target):
+    """A copy of the class in ``target`` plus one learner per attack of ``evidence_attacks``; their names."""
+    import nbformat
+
+    sys.path.insert(0, str(ATTACKS_DIR))
+    try:
+        attacks = importlib.import_module("attacks")
+        names = set(vars(importlib.import_module("evidence_attacks")).get("NAMES", ()))
+    finally:
+        sys.path.remove(str(ATTACKS_DIR))
+    shutil.copytree(submitted, target)
+    chapter = find_chapters(REPO_ROOT, only=[ATTACK_CHAPTER])[0]
+    starter = nbformat.read(chapter.release_path, as_version=4)
+    learners = []
+    for name, (code, _expect, where) in attacks.ATTACKS.items():
+        if name in names:
+            path = target / f"attack-{name}" / ATTACK_CHAPTER / chapter.release_path.name
+            path.parent.mkdir(parents=True)
+            nbformat.write(attacks.with_attack(starter, code.format(), where), path)
+            learners.append(f"attack-{name}")
+    return learners
+
+
+def attacked(submitted, work, jobs, chapters, plain_s, plain_scores):
+    """Grade the class with the attacks added: (a line comparing its time with ``plain_s``, whether the
+    honest scores held)."""
+    target = work / "attacked-submitted"
+    learners = with_attacks(submitted, target)
+    t0 = time.perf_counter()
+    report = grade(REPO_ROOT, target, out_dir=work / "attacked", jobs=jobs, progress=False,
+                   chapters=[c.name for c in chapters])
+    seconds = time.perf_counter() - t0
+    honest = {(r.learner, r.chapter): r.score for r in report.rows if r.learner not in learners}
+    attacks = [r for r in report.rows if r.learner in learners]
+    line = (f"{'course grade + attacks':24} {seconds:8.1f}  ({len(attacks)} attacks added: {seconds / plain_s:.2f}x "
+            f"the plain run, target <= 1.5x; attacks scored {sum(r.score or 0 for r in attacks):g}, statuses "
+            f"{', '.join(sorted({r.status for r in attacks}))})")
+    return line, honest == plain_scores
+
+
 def on_dask(submitted, work, chapters, workers=2):
     """Grade through a local Dask scheduler and ``workers`` single-threaded worker processes."""
     from distributed import Client, LocalCluster
@@ -104,6 +152,7 @@ def main(argv=None):
     parser.add_argument("--chapter", action="append", help="only these chapters (default: all released)")
     parser.add_argument("--keep", help="keep the work folder here")
     parser.add_argument("--no-dask", action="store_true", help="leave out the run on two local Dask workers")
+    parser.add_argument("--no-attacks", action="store_true", help="leave out the run with issue 21's attacks added")
     args = parser.parse_args(argv)
 
     chapters = find_chapters(REPO_ROOT, only=args.chapter)
@@ -119,6 +168,11 @@ def main(argv=None):
         stock_s, stock_scores = stock(chapters, submitted, work)
         print("course grade ...", flush=True)
         ours_s, our_scores, report, grader_cpu = ours(submitted, work, args.jobs, chapters)
+        attack_lines = []
+        if not args.no_attacks and any(c.name == ATTACK_CHAPTER for c in chapters):
+            print("course grade with the attacks added ...", flush=True)
+            line, held = attacked(submitted, work, args.jobs, chapters, ours_s, our_scores)
+            attack_lines = [line, *([] if held else ["HONEST SCORES CHANGED with the attacks"])]
         if not args.no_dask:
             print("course grade --scheduler (local Dask scheduler, 2 single-threaded workers) ...", flush=True)
             dask_s, dask_scores, dask_report = on_dask(submitted, work, chapters)
@@ -136,6 +190,8 @@ def main(argv=None):
     print(f"{'':24} {'seconds':>8} {'subs/min':>9}")
     print(f"{'stock nbgrader':24} {stock_s:8.1f} {rate_stock:9.1f}  (autograde + generate_feedback + export)")
     print(f"{'course grade':24} {ours_s:8.1f} {rate_ours:9.1f}")
+    for line in attack_lines:
+        print(line)
     if not args.no_dask:
         print(f"{'course grade on Dask':24} {dask_s:8.1f} {60 * n / dask_s:9.1f}  (local scheduler, 2 single-threaded "
               f"workers: {ours_s / dask_s:.2f}x local)")
@@ -150,6 +206,7 @@ def main(argv=None):
     print(f"  executing the cells           {exec_s:6.2f} s")
     print(f"  kernel start + imports        {mean('kernel_s'):6.2f} s  (pre-warmed: overlaps other work)")
     print(f"  waiting for a warm kernel     {mean('wait_s'):6.2f} s")
+    print(f"  judging (a process of its own) {mean('judge_s'):5.2f} s")
     print(f"  scoring (nbgrader, gradebook) {mean('score_s'):6.2f} s")
     print(f"  feedback HTML                 {mean('feedback_s'):6.2f} s")
     print(f"  grading-process CPU           {grader_cpu / n:6.2f} s  (restore, scoring, feedback, messages)")
@@ -161,6 +218,8 @@ def main(argv=None):
           f"{stock_s / n - exec_s:6.2f} s (same cells, one at a time)")
     if not args.no_dask:
         print_dask(dask_report, dask_s, ours_s, n, report.jobs)
+    if any(line.startswith("HONEST SCORES CHANGED") for line in attack_lines):
+        return 1
     if mismatches:
         print(f"\nSCORES DIFFER for {len(mismatches)} submissions:")
         for key in mismatches:
