@@ -12,7 +12,11 @@ import base64
 import io
 import pickle
 
+from importlib import import_module as _import_module
+
 from . import evidence as ev
+
+_BUILTINS = ev.BUILTINS
 
 EVIDENCE_MIME = "application/vnd.course.evidence+base64"
 
@@ -27,11 +31,29 @@ def _namespace():
 
 
 def _predicate(probe, namespace):
+    """The rule as a function, in the notebook's namespace but with the evidence code's own builtins
+    and libraries: a notebook-level ``type`` or a rebound ``torch`` never reaches it."""
+    codes = [compile(source, "<check>", "exec") for source in probe.get("defs", ())]
+    rule = compile(probe["predicate"], "<check>", "eval")
     scope = dict(namespace)
+    scope["__builtins__"] = _BUILTINS
+    for name in set().union(*(ev.rule_names(c) for c in [rule, *codes])):
+        if name in _BUILTINS:
+            scope[name] = _BUILTINS[name]
+    for name, (module, qualname) in (probe.get("libraries") or {}).items():
+        scope[name] = _library(module, qualname)
     scope.update(pickle.loads(probe["inputs"]) if probe.get("inputs") else {})
-    for source in probe.get("defs", ()):
-        exec(compile(source, "<check>", "exec"), scope)  # noqa: S102 - the grader's own rule source
-    return eval(compile(probe["predicate"], "<check>", "eval"), scope)  # noqa: S307
+    for code in codes:
+        exec(code, scope)  # noqa: S102 - the grader's own rule source
+    return eval(rule, scope)  # noqa: S307
+
+
+def _library(module, qualname):
+    """A library's module or object, imported by the evidence code itself (never the notebook's name)."""
+    value = _import_module(module)
+    for part in qualname.split(".") if qualname else ():
+        value = getattr(value, part)
+    return value
 
 
 def _one(probe, namespace):
@@ -50,7 +72,7 @@ def _one(probe, namespace):
             predicate = _predicate(probe, namespace)
         except Exception as error:
             return {"defined": True, "result": None, "raised": ev.error_text(error), "not_implemented": False}
-        return ev.probe_that(probe["name"], namespace, predicate)
+        return ev.probe_that(probe["name"], namespace, predicate, probe.get("compared", ()))
     return {"defined": False, "missing": probe.get("name", "?")}
 
 
@@ -64,9 +86,11 @@ def run(request, *, nonce=None):
 
     probes = pickle.loads(base64.b64decode(request))["probes"] if request else []
     namespace = _namespace()
+    modes = ev.active_modes()
     answers = [_one(probe, namespace) for probe in probes]
+    modes += [m for m in ev.active_modes() if m not in modes]
     buffer = io.BytesIO()
-    torch.save({"nonce": nonce, "request": request_digest(request), "evidence": answers}, buffer)
+    torch.save({"nonce": nonce, "request": request_digest(request), "evidence": answers, "modes": modes}, buffer)
     publish_display_data({EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode("ascii"),
                           "text/plain": "evidence reported to the grader"})
 
