@@ -121,3 +121,30 @@ def test_course_cells_as_released_and_check_cells_are_not_read(repo, chapters):
 def test_unparsable_and_deeply_nested_cells_do_not_break_the_scan():
     assert interference.scan_source("def broken(:\n") == []
     assert isinstance(interference.scan_source("x = " + "(" * 5000 + ")" * 5000), list)
+
+
+def test_what_the_grader_sent_is_hidden_in_every_output():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="LEAK receive('0123456789abcdef', 'QUJDREVGR0g=')"),
+        nbformat.v4.new_output("error", ename="E", evalue="(lambda c: c is table)", traceback=["QUJDREVGR0g="]),
+        nbformat.v4.new_output("display_data", data={"text/plain": ["ok ", "0123456789abcdef"]}),
+    ]), nbformat.v4.new_code_cell("y", outputs=[nbformat.v4.new_output("stream", name="stdout", text="fine")])])
+    texts = ["0123456789abcdef", "QUJDREVGR0g=", "(lambda c: c is table)"]
+    assert interference.redact(nb, texts) == 1
+    dumped = nbformat.writes(nb)
+    assert not any(t in dumped for t in texts) and dumped.count(interference.REDACTED) == 5
+    assert nb.cells[1].outputs[0].text == "fine"
+
+
+def test_flags_are_recorded_in_the_notebook_and_read_back_for_feedback():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata[interference.REVIEW_KEY] = {"flags": ["forged by the learner"], "manual": ["x"]}
+    interference.mark_notebook(nb, [], [])
+    assert interference.review_of(nb) == ([], [])
+    flags = [interference.Flag(i, 1, "import gc", interference.MODULES["gc"]) for i in range(25)]
+    interference.mark_notebook(nb, flags, ["tensors-view-infer-check"])
+    shown, manual = interference.review_of(nb)
+    assert len(shown) == interference.MAX_SHOWN + 1 and shown[-1] == "and 5 more flagged line(s)"
+    assert manual == ["tensors-view-infer-check"]
+    reasons = interference.reasons(flags, manual)
+    assert "tensors-view-infer-check wait for manual grading" in reasons[0] and reasons[1] == shown[0]

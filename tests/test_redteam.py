@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grading import sandbox
+from autograder.grading import interference, sandbox
 from autograder.grading.pipeline import grade
 from autograder.authoring.notebooks import without_outputs
 
@@ -194,7 +194,10 @@ def test_attack_is_stopped_or_flagged(run, name):
     assert row.score <= _row(run, "honest-fail-starter").score
     assert row.score in (0, None), (row.status, row.reasons)
     assert "BREACH" not in _outputs(run, f"attack-{name}")
-    if expect == "tampered":
+    flagged = interference.scan_source(ATTACKS[name][0].format(**run["values"]))
+    if flagged:   # interference goes to a person, whatever else happened
+        assert row.status == "review" and "flagged for review" in row.reasons[0], row.reasons
+    elif expect == "tampered":
         assert row.status == "tampered", row.reasons
     elif expect in ("crashed", "timeout"):
         assert row.status == expect, row.reasons
@@ -202,6 +205,7 @@ def test_attack_is_stopped_or_flagged(run, name):
         assert row.status in ("graded", "tampered"), row.reasons
     elif isinstance(expect, tuple):      # the statuses allowed
         assert row.status in expect, (row.status, row.reasons)
+    assert expect != "review" or flagged
 
 
 # What one submission may leave behind, whatever its kernel sent (issue 21.2); the class's files grow
@@ -274,3 +278,43 @@ def test_grader_reports_the_protections_in_force(run):
     on = {name: flag for name, flag, _detail in run["report"].protections}
     assert on["isolation mode"] and on["trusted judging"]
     assert on["network namespace"] == (sandbox.mode() != "rlimits")   # said off exactly where it is off
+
+
+def test_a_flagged_submission_shows_each_line_and_its_kernel_only_points_wait_for_a_person(run):
+    """The probe replaced through sys.modules: its as_pairs check passed on forged rule evidence."""
+    from nbgrader.api import Gradebook
+
+    learner = "attack-interfere-replace-probe-rule"
+    row = _row(run, learner)
+    assert row.status == "review" and any("sys.modules" in r for r in row.reasons), row.reasons
+    with Gradebook(f"sqlite:///{run['out'] / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("tensors-view-infer-check", TOPIC, CHAPTER, learner)
+        assert (grade.auto_score, grade.needs_manual_grade) == (None, True)
+        honest = gb.find_grade("tensors-view-infer-check", TOPIC, CHAPTER, "honest-pass-solution")
+        assert honest.auto_score == 1 and not honest.needs_manual_grade
+    feedback = (run["out"] / "feedback" / learner / CHAPTER / f"{TOPIC}.html").read_text()
+    assert 'id="review"' in feedback and "sys.modules" in feedback
+    assert "waits for review" in feedback
+    scores = (run["out"] / "scores.csv").read_text()
+    assert f"{learner},{CHAPTER},tensors-view-infer-check" in scores
+    report = (run["out"] / "report.html").read_text()
+    first = report.index("<tbody>", report.index('class="flagged"'))
+    first_row = report[first:report.index("</tr>", first)]
+    assert ">review<" in first_row, first_row
+
+
+def test_the_graders_deliveries_never_reach_the_graded_notebook_or_feedback(run):
+    import re
+
+    learner = "attack-interfere-print-deliveries"
+    texts = _outputs(run, learner)
+    feedback = (run["out"] / "feedback" / learner / CHAPTER / f"{TOPIC}.html").read_text()
+    assert "LEAK" in texts and interference.REDACTED in texts   # it tried, and the grader hid it
+    assert not re.search(r"[A-Za-z0-9+/=]{200}", texts)       # no request
+    for text in (texts, feedback):
+        assert not re.search(r"receive\(\W*[0-9a-f]{32}", text)   # no nonce
+
+
+def test_a_torch_function_mode_while_probing_is_reported(run):
+    row = _row(run, "attack-interfere-function-mode")
+    assert any("mode was active while probing" in r for r in row.reasons), row.reasons

@@ -18,6 +18,7 @@ from ..learner.i18n import notebook_language, speaking, translate_message
 from ..learner.messages import CATALOGUE, message
 from ..learner.outcomes import starts_with_a_label
 from .course import chapter_title
+from .interference import review_of
 from .late import late_notice
 from .math_html import MATHML_ATTRIBUTES, MATHML_TAGS, mathml_renderer
 from .scores import results
@@ -87,10 +88,12 @@ class Feedback:
             labels["separator"] = message("label_separator")
             verdicts = {r.verdict: message("verdict_" + r.verdict.replace(" ", "_")) for r in found}
             late = late_notice(self.db_url, chapter, learner) if late else ""
+            flags, _manual = review_of(nb)
+            review = {"notice": message("review_notice"), "flags": flags} if flags else None
         title = chapter_title(chapter, edition)
         resources["course"] = {
             "learner": learner, "chapter": chapter.name, "chapter_title": title,
-            "late": late, "labels": labels,
+            "late": late, "labels": labels, "review": review,
             "score": f"{resources['nbgrader']['score']:g}", "max_score": f"{resources['nbgrader']['max_score']:g}",
             "exercises": [{"title": r.exercise.title, "anchor": anchors.get(r.exercise.grade_id, r.exercise.grade_id),
                            "verdict": r.verdict,

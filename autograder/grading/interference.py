@@ -379,3 +379,46 @@ def reasons(flags, grade_ids):
 def _shown(flags):
     texts = [f.text() for f in flags[:MAX_SHOWN]]
     return texts + ([f"and {len(flags) - MAX_SHOWN} more flagged line(s)"] if len(flags) > MAX_SHOWN else [])
+
+
+# ---------------------------------------------------------------- what the grader sent stays out of what it stores
+
+REDACTED = "[hidden by the grader]"
+
+
+def delivered_texts(nonce, reference):
+    """What the grader sent a kernel that a hook could copy into an output: the nonce, each cell's request
+    and each rule's source."""
+    texts = {nonce}
+    for gid, records in reference.cells.items():
+        texts.add(reference.request(gid))
+        for record in records:
+            probe = record.get("probe", {})
+            texts.update(t for t in [probe.get("predicate"), *probe.get("defs", ())] if isinstance(t, str))
+    return sorted((t for t in texts if t and len(t) >= 8), key=len, reverse=True)
+
+
+def redact(nb, texts):
+    """Replace every verbatim copy of ``texts`` in ``nb``'s outputs (in place); the number of cells changed."""
+    def clean(value):
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        for text in texts:
+            if text in value:
+                value = value.replace(text, REDACTED)
+        return value
+
+    changed = 0
+    for cell in nb.cells:
+        before = repr(cell.get("outputs", []))
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = clean(output[key])
+            for mime, value in list(output.get("data", {}).items()):
+                if isinstance(value, (str, list)):
+                    output["data"][mime] = clean(value)
+        changed += repr(cell.get("outputs", [])) != before
+    return changed

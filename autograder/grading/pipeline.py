@@ -46,6 +46,7 @@ import nbformat
 from ..learner.checks import RECORD_ENV, SECRET_ENV
 from ..learner.i18n import SOURCE_LANGUAGE, notebook_language, speaking
 from ..paths import tool_env
+from . import interference
 from . import reference as references
 from . import caps, judging, sandbox
 from .collect import LEARNER_RE, collect
@@ -60,7 +61,7 @@ from .scores import scores_csv, scores_rows
 
 STATUS_FILE = "grading-status.json"
 SECRET_FILE = "grading-secret"
-STATUSES = ("graded", "late", "timeout", "crashed", "unreadable", "tampered", "missing")   # everywhere
+STATUSES = ("graded", "late", "timeout", "crashed", "unreadable", "tampered", "review", "missing")   # everywhere
 
 
 @dataclass
@@ -544,9 +545,20 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     reasons.extend(v.reason for v in cell_verdicts if v.reason and v.reason not in not_run.values())
     if any(v.tampered for v in cell_verdicts) and status == "graded":
         status = "tampered"
+    if interference.redact(nb, interference.delivered_texts(job.nonce, ref.reference)):
+        reasons.append("outputs held what the grader sent the kernel: hidden in the graded notebook")
+    # interference goes to a person: the points that rest on kernel-only facts wait for manual grading
+    flags = interference.scan_notebook(nb, chapter.template_in(job.language))
+    to_review = interference.review_cells(ref.reference, cell_verdicts) if flags else []
+    interference.mark_notebook(nb, flags, to_review)
+    if flags:
+        status = "review"
+        reasons[:0] = interference.reasons(flags, to_review)
     try:
         score, max_score = save_grades(nb, db_url=db_url, chapter=chapter, learner=learner,
                                        timestamp=_submission_time(job.submission, reasons))
+        if to_review:
+            score = interference.send_to_review(db_url, chapter, learner, to_review)
         status, late, penalty = _mark_late(db_url, chapter, learner, late_policy, status, reasons)
         score -= penalty
     except Exception as error:

@@ -104,6 +104,7 @@ def chapter_stats(gb, out_dir, chapter, statuses, low_score=LOW_SCORE):
             link = feedback_path(out_dir, chapter, learner)
             stats.flagged.append((learner, status, "" if score is None else f"{score:g}", "; ".join(reasons),
                                   str(link.relative_to(out_dir)) if link.exists() else ""))
+    stats.flagged.sort(key=lambda entry: entry[1] != "review")   # interference first: a person decides
     stats.exercises = list(by_id.values())
     return stats
 

@@ -40,7 +40,8 @@ class Result:
 
     exercise: Exercise
     score: float | None
-    verdict: str       # correct, incorrect, not attempted, interrupted, not run, no evidence, overridden, ungraded
+    verdict: str       # correct, incorrect, not attempted, interrupted, not run, no evidence, overridden, review,
+    #                    ungraded
     message: str = ""
 
 
@@ -112,6 +113,8 @@ def results(gb, out_dir, chapter, learner, nb=None, template=None):
         verdict, message = judged.get(exercise.grade_id, ("ungraded", ""))
         if grade is not None and grade.manual_score is not None:
             verdict, message = "overridden", f"score set by hand ({grade.manual_score:g}); autograder: {verdict}"
+        elif grade is not None and grade.auto_score is None and grade.needs_manual_grade:
+            verdict, message = "review", f"waits for a person (interference flagged); autograder: {verdict}"
         score = None if grade is None or grade.score is None else float(grade.score)
         found.append(Result(exercise, score, verdict, message))
     return found

@@ -75,6 +75,9 @@ def read_evidence(cell, nonce, count, request=None):
         raise NoEvidence(f"evidence rejected: {str(error)[:120]}", forged=True) from None
     if not isinstance(data, dict) or data.get("nonce") != nonce:
         raise NoEvidence("evidence not produced by this run's probe (wrong or missing nonce)", forged=True)
+    if data.get("modes"):   # interference: a mode could change what the evidence code read
+        raise NoEvidence(f"a torch function or dispatch mode was active while probing ({data['modes']!r:.100})",
+                         forged=True)
     if request is not None and data.get("request") != request_digest(request):
         raise NoEvidence("evidence does not answer the probes the grader sent")
     evidence = data.get("evidence")

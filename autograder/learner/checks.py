@@ -118,6 +118,48 @@ def _pickled(value):
     return buffer.getvalue()
 
 
+def _library_object(module, qualname):
+    import importlib
+
+    value = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _compared(predicate, scope, inputs):
+    """The notebook's tensors and arrays a rule compares with (``table``): their outline is judged by
+    the grader, so rebinding one to make the rule hold fails the check."""
+    code = getattr(predicate, "__code__", None)
+    if code is None:
+        return []
+    return sorted(n for n in ev.rule_names(code) if n in scope and n not in (inputs or {})
+                  and ev.outline(scope[n])["shape"] is not None)
+
+
+def _libraries(predicate):
+    """``{name: (module, qualname)}`` for each global a rule reads that is a library's module, class or
+    function (``torch``, ``np``, ``DataLoader``): the learner's kernel imports these itself."""
+    import types
+
+    code, scope = getattr(predicate, "__code__", None), getattr(predicate, "__globals__", {})
+    found = {}
+    for name in sorted(ev.rule_names(code)) if code else ():
+        value = scope.get(name)
+        if isinstance(value, types.ModuleType):
+            found[name] = (value.__name__, "")
+        elif isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+            module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", "")
+            if module and module != "__main__" and not module.startswith("autograder") and "<" not in qualname:
+                try:
+                    same = _library_object(module, qualname) is value
+                except Exception:
+                    same = False
+                if same:
+                    found[name] = (module, qualname)
+    return found
+
+
 # ---------------------------------------------------------------- the checks
 
 def check_tensor(name, expected=None, *, shape=None, dtype=None, device=None, requires_grad=None,
@@ -228,10 +270,13 @@ def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=Fals
     """
     if not callable(predicate):
         raise TypeError("check_that needs a predicate function")
+    scope = _namespace(namespace)
+    compared = _compared(predicate, scope, inputs)
     spec = {"check": "that", "name": name, "problem": problem, "hint": hint, "summary": summary,
-            "hidden": hidden, "quiet": quiet}
-    probe = {"check": "that", "name": name}
+            "hidden": hidden, "quiet": quiet, "compared": {n: ev.outline(scope[n]) for n in compared}}
+    probe = {"check": "that", "name": name, "compared": compared}
     if _recording():
         probe["inputs"] = _pickled(dict(inputs or {}))
-    _finish(spec, ev.probe_that(name, _namespace(namespace), predicate), probe)
+        probe["libraries"] = _libraries(predicate)
+    _finish(spec, ev.probe_that(name, scope, predicate, compared), probe)
 

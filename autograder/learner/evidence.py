@@ -8,9 +8,15 @@ The judges in :mod:`autograder.learner.judge` decide from evidence alone, so the
 verdict comes out whether a check runs in JupyterLab or in the grader.
 """
 
+import builtins
 import math
+from types import CodeType as _CodeType
 
 import torch
+
+# The builtins as they were when the checks loaded (the notebook's first cell): the rules and the
+# evidence code use these, never a notebook-level name that shadows one.
+BUILTINS = dict(vars(builtins))
 
 # Bound once: learner code that reassigns torch.equal etc. does not reach these.
 _Tensor = torch.Tensor
@@ -25,6 +31,8 @@ _PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 # The base classes' own conversions: a subclass's __float__ or __int__ is learner code.
 _float_value = float.__float__
 _int_value = int.__int__
+_function_modes, _function_mode_at = torch._C._len_torch_function_stack, torch._C._get_function_stack_at
+_dispatch_modes, _dispatch_mode_at = torch._C._len_torch_dispatch_stack, torch._C._get_dispatch_stack_at
 
 MAX_ELEMENTS = 4_000_000     # values of bigger tensors are not reported
 MAX_ITEMS = 1000             # items of a list, tuple, set or dict
@@ -108,6 +116,20 @@ def describe(value, *, depth=0):
     if _callable(value):
         return {"kind": "callable", "type": type_name(value)}
     return {"kind": "other", "type": type_name(value)}
+
+
+def active_modes():
+    """The torch function and dispatch modes active now, by type name: none in honest work (a mode
+    could change what the evidence code reads, so the grader treats any as interference)."""
+    modes = [_function_mode_at(i) for i in range(_function_modes())]
+    modes += [_dispatch_mode_at(i) for i in range(_dispatch_modes())]
+    names = []
+    for mode in modes:
+        try:
+            names.append(str(_type(mode).__qualname__)[:100])
+        except Exception:
+            names.append("?")
+    return names
 
 
 def error_text(error):
@@ -255,13 +277,35 @@ def probe_module(name, namespace, sample, inputs=None):
     return evidence
 
 
-def probe_that(name, namespace, predicate):
-    """Evidence for check_that: whether ``predicate(value)`` held, as only the kernel can tell."""
+def rule_names(code):
+    """Every name a compiled rule (and the functions and comprehensions in it) may read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if _isinstance(const, _CodeType):
+            names |= rule_names(const)
+    return names
+
+
+def outline(value):
+    """What a rule's compared name is, without its values: type, shape and dtype of a tensor or array."""
+    if _isinstance(value, _Tensor):
+        return {"type": "torch.Tensor", "shape": [int(d) for d in _Tensor.size(value)], "dtype": str(value.dtype)}
+    kind = type_name(value)
+    if kind == "numpy.ndarray":
+        return {"type": kind, "shape": [int(d) for d in value.shape], "dtype": str(value.dtype)}
+    return {"type": kind, "shape": None, "dtype": None}
+
+
+def probe_that(name, namespace, predicate, compared=()):
+    """Evidence for check_that: whether ``predicate(value)`` held, as only the kernel can tell, and the
+    outline of each notebook tensor the rule compares with (``compared``), which the grader judges."""
     found, value, missing = lookup(name, namespace)
     if not found:
         return {"defined": False, "missing": missing}
+    outlines = {n: outline(namespace[n]) if n in namespace else None for n in compared}
     try:
-        return {"defined": True, "result": bool(predicate(value)), "raised": None, "not_implemented": False}
+        return {"defined": True, "result": bool(predicate(value)), "raised": None, "not_implemented": False,
+                "compared": outlines}
     except NotImplementedError:
         return {"defined": True, "result": None, "raised": None, "not_implemented": True}
     except Exception as error:

@@ -489,6 +489,13 @@ def _judge_accuracy(spec, report):
             "accuracy", share=f"{want['min']:.0%}")), _text(want.get("hint")))
 
 
+def _outline_text(outline):
+    """``torch.Tensor (3, 4) torch.int64`` for an outline (see evidence.outline)."""
+    if not isinstance(outline, dict) or outline.get("shape") is None:
+        return str((outline or {}).get("type", "object"))
+    return f"{outline['type']} {shape_text(outline['shape'])} {outline['dtype']}"
+
+
 def judge_that(spec, evidence):
     if not evidence.get("defined"):
         _not_found(spec, evidence)
@@ -497,6 +504,10 @@ def judge_that(spec, evidence):
     if evidence.get("result") is not True:
         raise Incorrect(message("condition", name=spec["name"], problem=_text(spec["problem"])),
                         _text(spec.get("hint")))
+    outlines = evidence.get("compared") or {}
+    for other, want in (spec.get("compared") or {}).items():   # the grader judges what the rule compared with
+        if not isinstance(outlines, dict) or outlines.get(other) != want:
+            raise Incorrect(message("compared_changed", name=spec["name"], other=other, expected=_outline_text(want)))
     return _confirm(spec, _text(spec.get("summary")) or message("summary_ok"))
 
 

@@ -33,6 +33,7 @@ CATALOGUE = {
     "verdict_not_run": "not run",
     "verdict_no_evidence": "no evidence",
     "verdict_overridden": "overridden",
+    "verdict_review": "waits for review",
     "verdict_ungraded": "ungraded",
     # the rest of the feedback page (nbgrader's feedback template's own words)
     "feedback_answer": "Your answer",
@@ -42,6 +43,12 @@ CATALOGUE = {
     "feedback_top": "(Top)",
     "feedback_in_prompt": "In [{count}]:",
     "feedback_out_prompt": "Out[{count}]:",
+    # a submission flagged for interference (grading/interference.py): its feedback page says so
+    "review_notice": (
+        "A person will review this submission: the lines below reach into the grading machinery or the "
+        "interpreter, which no answer of this course needs. Until then, checks that rest on what only "
+        "your kernel can tell score 0."
+    ),
     # a late submission's notice on its feedback page (grading/late.py)
     "late_notice": "submitted {late} after the due date ({due} UTC)",
     "late_penalty": "late penalty {penalty}",
@@ -85,6 +92,10 @@ CATALOGUE = {
     "param_count_hidden": "{name} has {found} trainable parameters, which is not the expected number.",
     "param_tensors": "{name} has {found} parameter tensors; expected {expected}.",
     "condition": "{name}: {problem}",
+    "compared_changed": (
+        "{name}: this check compares it with {other}, but {other} is no longer the {expected} that the "
+        "notebook gave it: leave the notebook's own names as they are."
+    ),
     "accuracy": "classifies fewer than {share} of the inputs correctly.",
     "no_values": "{name} is on the {device} device, which holds no values to check.",
     "too_large": "{name} is too large for this check to read its values.",

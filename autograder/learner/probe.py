@@ -13,8 +13,12 @@ import base64
 import io
 import pickle
 
+from importlib import import_module as _import_module
+
 from . import evidence as ev
 from .evidence_codec import encode as _encode
+
+_BUILTINS = ev.BUILTINS
 
 EVIDENCE_MIME = "application/vnd.course.evidence+base64"
 
@@ -29,11 +33,29 @@ def _namespace():
 
 
 def _predicate(probe, namespace):
+    """The rule as a function, in the notebook's namespace but with the evidence code's own builtins
+    and libraries: a notebook-level ``type`` or a rebound ``torch`` never reaches it."""
+    codes = [compile(source, "<check>", "exec") for source in probe.get("defs", ())]
+    rule = compile(probe["predicate"], "<check>", "eval")
     scope = dict(namespace)
+    scope["__builtins__"] = _BUILTINS
+    for name in set().union(*(ev.rule_names(c) for c in [rule, *codes])):
+        if name in _BUILTINS:
+            scope[name] = _BUILTINS[name]
+    for name, (module, qualname) in (probe.get("libraries") or {}).items():
+        scope[name] = _library(module, qualname)
     scope.update(pickle.loads(probe["inputs"]) if probe.get("inputs") else {})
-    for source in probe.get("defs", ()):
-        exec(compile(source, "<check>", "exec"), scope)  # noqa: S102 - the grader's own rule source
-    return eval(compile(probe["predicate"], "<check>", "eval"), scope)  # noqa: S307
+    for code in codes:
+        exec(code, scope)  # noqa: S102 - the grader's own rule source
+    return eval(rule, scope)  # noqa: S307
+
+
+def _library(module, qualname):
+    """A library's module or object, imported by the evidence code itself (never the notebook's name)."""
+    value = _import_module(module)
+    for part in qualname.split(".") if qualname else ():
+        value = getattr(value, part)
+    return value
 
 
 def _one(probe, namespace):
@@ -52,7 +74,7 @@ def _one(probe, namespace):
             predicate = _predicate(probe, namespace)
         except Exception as error:
             return {"defined": True, "result": None, "raised": ev.error_text(error), "not_implemented": False}
-        return ev.probe_that(probe["name"], namespace, predicate)
+        return ev.probe_that(probe["name"], namespace, predicate, probe.get("compared", ()))
     return {"defined": False, "missing": probe.get("name", "?")}
 
 
@@ -65,8 +87,10 @@ def run(request, *, nonce=None):
 
     probes = pickle.loads(base64.b64decode(request))["probes"] if request else []
     namespace = _namespace()
+    modes = ev.active_modes()
     answers = [_one(probe, namespace) for probe in probes]
-    record = _encode({"nonce": nonce, "request": request_digest(request), "evidence": answers})
+    modes += [m for m in ev.active_modes() if m not in modes]
+    record = _encode({"nonce": nonce, "request": request_digest(request), "evidence": answers, "modes": modes})
     publish_display_data({EVIDENCE_MIME: base64.b64encode(record).decode("ascii"),
                           "text/plain": "evidence reported to the grader"})
 
