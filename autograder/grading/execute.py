@@ -26,10 +26,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import caps, sandbox
 
+# Run while a kernel waits for its submission. broadcast_shapes loads sympy lazily (7 s on a loaded
+# 2-core machine): loading it here keeps that out of a learner's cell time limit.
 WARMUP = """\
 import numpy, torch, matplotlib
 import matplotlib.pyplot
 import autograder, autograder.learner.probe, cloudpickle
+torch.broadcast_shapes((1,), (1,))
 """
 KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
