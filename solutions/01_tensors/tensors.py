@@ -52,28 +52,29 @@ x = torch.rand(5, 3)
 print(x)
 
 # %% [markdown]
-# Every tensor has a **dtype**. Factory functions such as `torch.zeros` produce `float32` unless
-# you ask for something else with the `dtype=` keyword; `torch.long` is the 64-bit integer type
-# (`torch.int64`).
+# Every tensor has a **dtype**. Factory functions such as `torch.zeros`, `torch.ones` and
+# `torch.rand` produce `float32` unless you ask for something else with the `dtype=` keyword:
 
 # %%
-x = torch.zeros(5, 3, dtype=torch.long)
-print(x)
+x = torch.ones(2, 4, dtype=torch.float64)
 print(x.dtype)
 
 # %% [markdown]
 # `torch.tensor` builds a tensor straight from Python data. Its dtype is inferred: Python floats give
-# `float32`, Python ints give `int64`.
+# `float32`, Python ints give `int64` (also called `torch.long`, the 64-bit integer type) and Python
+# bools give `torch.bool`.
 
 # %%
 x = torch.tensor([5.5, 3])
 print(x)
+print(torch.tensor([1, 2]).dtype, torch.tensor([True, False]).dtype)
 
 # %% [markdown]
 # ### Exercise 1.1: integer zeros of any size
 #
 # Write `zeros_long(rows, cols)` that returns a tensor of zeros with `rows` rows and `cols` columns
-# whose dtype is **64-bit integer**.
+# whose dtype is the one `torch.tensor` infers for Python ints: the **64-bit integer** type. (On
+# its own, `torch.zeros(rows, cols)` gives `float32`.)
 
 # %% nbgrader={"grade": false, "grade_id": "tensors-zeros-long", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def zeros_long(rows, cols):
@@ -91,6 +92,31 @@ check_function("zeros_long", [((_r, _c), torch.zeros(_r, _c, dtype=torch.int64))
                               ((_c, _r + 1), torch.zeros(_c, _r + 1, dtype=torch.int64))],
                requires_grad=False, hidden=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Converting between dtypes
+#
+# An existing tensor changes its dtype with `.to(dtype)`, or with a shorthand: `.float()`
+# (`float32`), `.double()` (`float64`), `.long()` (`int64`), `.int()` (`int32`), `.bool()`. Each
+# returns a new tensor and leaves the original as it was (when the dtype already matches, you get
+# the original back). Here a 5x3 tensor of `int64` zeros becomes `float32` and `float16`:
+
+# %%
+x = torch.zeros(5, 3, dtype=torch.long)
+print(x)
+print(x.dtype, x.float().dtype, x.to(torch.float16).dtype)
+
+# %% [markdown]
+# Converting floats to integers **truncates toward zero**, it does not round: round first
+# (`.round()`, which rounds halves to the nearest even number) when you want the nearest integer.
+# A comparison gives a `bool` tensor, and `.float()` turns its `True`/`False` into `1.0`/`0.0`, so
+# that its mean is the fraction of `True` entries (chapter 4 measures accuracy this way):
+
+# %%
+scores = torch.tensor([2.7, -2.7, 0.5, 1.5])
+print(scores.long(), scores.round().long())
+passed = scores > 1
+print(passed, passed.float().mean())
 
 # %% [markdown]
 # ## 2. Tensors made from other tensors
@@ -169,39 +195,41 @@ check_that("ones_from", lambda f: f(torch.zeros(3, dtype=torch.int16, device="me
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2.2: reading a size
+# ### Exercise 2.2: numbers per example
 #
-# Write `count_elements(t)` that returns the number of elements of the tensor `t`, as a plain Python
-# `int`, computed from `t.size()`. `t` can have any number of dimensions, even none (a single
-# number). (Tensors also have a `numel()` method that does this for you: use it to test your
-# function.)
+# The first dimension of a batch counts its examples (chapter 3 says why networks work on
+# batches). Write `per_example(t)` that returns how many numbers each example of the batch `t`
+# holds: the product of all sizes of `t` except the first, as a plain Python `int`. `t` has at
+# least one dimension: a batch of shape `(n,)` holds 1 number per example. It must work for an
+# empty batch too (first size 0), which still says how big each example would be. (`t.numel()`
+# counts every number of the whole batch.)
 
 # %%
 torch.manual_seed(2)
 grid = torch.rand(4, 7)
 
 # %% nbgrader={"grade": false, "grade_id": "tensors-size-elements", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def count_elements(t):
+def per_example(t):
     ### BEGIN SOLUTION
     count = 1
-    for size in t.size():
+    for size in t.size()[1:]:  # every size but the batch's
         count *= size
     return count
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "tensors-size-elements-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_function("count_elements", [((grid,), 28), ((torch.zeros(2, 3, 4),), 24)])
-check_that("count_elements", lambda f: type(f(grid)) is int, "must return a plain Python int, not a tensor or a float.",
+check_function("per_example", [((grid,), 7), ((torch.zeros(2, 3, 4),), 12)])
+check_that("per_example", lambda f: type(f(grid)) is int, "must return a plain Python int, not a tensor or a float.",
            summary="returns a Python int")
 ### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(hidden_seed(22))
 _d = torch.randint(1, 6, (4,), generator=_gen).tolist()
-check_function("count_elements", [
-    ((torch.zeros(_d[0]),), _d[0]),
-    ((torch.zeros(_d[1], _d[2], _d[3]),), _d[1] * _d[2] * _d[3]),
-    ((torch.zeros(_d[0], 1, _d[1], _d[2]),), _d[0] * _d[1] * _d[2]),
-    ((torch.tensor(float(_d[3])),), 1),
+check_function("per_example", [
+    ((torch.zeros(_d[0]),), 1),
+    ((torch.zeros(_d[1], _d[2], _d[3]),), _d[2] * _d[3]),
+    ((torch.zeros(_d[0], 1, _d[1], _d[2]),), _d[1] * _d[2]),
+    ((torch.zeros(0, _d[3], _d[1]),), _d[3] * _d[1]),
     ((torch.zeros(_d[2], 0),), 0),
 ], hidden=True)
 ### END HIDDEN TESTS
@@ -300,21 +328,28 @@ print(x.item())
 # %% [markdown]
 # ### Exercise 4.1: one column
 #
-# `table` has 3 rows and 4 columns. Set `second_column` to its column with index 1 (all rows).
+# `table` has 3 rows and 4 columns. Set `second_column` to its column with index 1 (all rows) **as
+# a column**: shape `(3, 1)`, not `(3,)`. It must be taken from `table` by indexing, so that it is a
+# **view** sharing `table`'s memory (a change to `table` shows in it), not a copy or a tensor built
+# from the numbers you read.
+#
+# An integer index removes its dimension and a slice `a:b` keeps it; indexing with a list of
+# positions (`x[:, [0, 2]]`) keeps it too, but always copies:
 
 # %%
 table = torch.arange(12).view(3, 4)
 print(table)
+print(table[0].shape, table[0:2].shape, table[[0, 2]].shape)
 
 # %% nbgrader={"grade": false, "grade_id": "tensors-index-column", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-second_column = table[:, 1]
+second_column = table[:, 1:2]
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "tensors-index-column-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_tensor("second_column", torch.tensor([1, 5, 9]))
+check_tensor("second_column", torch.tensor([[1], [5], [9]]))
 ### BEGIN HIDDEN TESTS
-check_tensor("second_column", torch.tensor([1, 5, 9]), hidden=True)
+check_tensor("second_column", torch.tensor([[1], [5], [9]]), hidden=True)
 check_that("second_column", lambda c: c.untyped_storage().data_ptr() == table.untyped_storage().data_ptr(),
            "holds the right numbers but was not taken from table by indexing.", hidden=True)
 ### END HIDDEN TESTS
@@ -516,6 +551,71 @@ check_function("center_rows", [((_wide,), _wide - _wide.mean(1, keepdim=True)),
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Which entry: `max`, `argmax` and `norm` along a dimension
+#
+# Like `sum` and `mean`, `max(dim=...)` reduces one dimension, and it returns two tensors: the
+# largest values and their positions. `argmax(dim=...)` returns the positions only, as `int64`
+# indices: a classifier's prediction is the `argmax` of its scores along the class dimension
+# (chapter 4). `norm(dim=...)` gives the Euclidean length along a dimension, the square root of the
+# sum of squares; without `dim`, of the whole tensor (chapter 2 uses it).
+
+# %%
+scores = torch.tensor([[0.1, 2.0, -1.0], [3.0, 0.5, 0.2]])
+values, indices = scores.max(dim=1)
+print(values, indices, scores.argmax(dim=1))
+print(torch.tensor([[3.0, 4.0], [5.0, 12.0]]).norm(dim=1))
+
+# %% [markdown]
+# ### Selecting with a condition: boolean masks and `nonzero`
+#
+# A comparison gives a `bool` tensor of the same shape, a **mask**. Indexing with a mask picks the
+# entries where it is `True`, as a 1-D tensor (a copy); `nonzero()` lists the indices of those
+# entries, one row per entry; summing a mask counts them. `torch.where(mask, a, b)` builds a new
+# tensor that takes `a` where the mask is `True` and `b` elsewhere, changing neither.
+
+# %%
+t = torch.tensor([[1.0, -2.0], [-3.0, 4.0]])
+negative = t < 0
+print(negative)
+print(t[negative], negative.nonzero(), negative.sum())
+print(torch.where(negative, torch.zeros_like(t), t))
+
+# %% [markdown]
+# ### Exercise 6.2: rows that are too long
+#
+# Write `clip_rows(m, max_norm)` for a 2-D float tensor `m`: every row whose Euclidean norm is
+# larger than `max_norm` is scaled (multiplied by one positive number) so that its norm becomes
+# `max_norm`; every other row, an all-zero row included, stays as it is. Return a new tensor, leave
+# `m` unchanged, and use no Python loop: it must work for any number of rows. (Clipping lengths
+# like this keeps a training step from growing huge.)
+
+# %% nbgrader={"grade": false, "grade_id": "tensors-clip-rows", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def clip_rows(m, max_norm):
+    ### BEGIN SOLUTION
+    norms = m.norm(dim=1, keepdim=True)  # one length per row, as a column
+    return torch.where(norms > max_norm, m * (max_norm / norms), m)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "tensors-clip-rows-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+check_function("clip_rows", [
+    ((torch.tensor([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]]), 1.0), torch.tensor([[0.6, 0.8], [0.3, 0.4], [0.0, 0.0]])),
+    ((torch.tensor([[6.0, 0.0, 8.0]]), 5.0), torch.tensor([[3.0, 0.0, 4.0]])),
+])
+### BEGIN HIDDEN TESTS
+_gen = torch.Generator().manual_seed(hidden_seed(62))
+_r, _c = torch.randint(2, 6, (2,), generator=_gen).tolist()
+_tall = torch.randn(_r + _c, _c, generator=_gen) * 2
+_square = torch.randn(_r, _r, generator=_gen)
+_square[0] = 0.0
+_lengths, _square_lengths = _tall.norm(dim=1, keepdim=True), _square.norm(dim=1, keepdim=True)
+check_function("clip_rows", [
+    ((_tall, 1.5), torch.where(_lengths > 1.5, _tall / _lengths * 1.5, _tall)),
+    ((_square, 0.8), torch.where(_square_lengths > 0.8, _square / _square_lengths * 0.8, _square)),
+], hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 7. Matrix multiplication
 #
 # `*` multiplies element by element (with broadcasting). The **matrix product** is `@`, or
@@ -664,18 +764,22 @@ print(d)
 #
 # ### Exercise 9.1: share, don't copy
 #
-# Set `shared` to a tensor that shares its memory with the NumPy array `readings`.
+# `readings` holds 4 measurements (rows) of 3 sensors (columns), as a NumPy array of 64-bit floats.
+# Set `shared` to a tensor with **one row per sensor** (shape `(3, 4)`, row `i` holding sensor
+# `i`'s 4 measurements) that shares its memory with `readings`: no copy anywhere, so that a change
+# to `readings` shows in `shared`. Keep the dtype.
 
 # %%
-readings = np.array([0.5, 1.5, 2.5])
+readings = np.array([[0.5, 10.0, 100.0], [1.5, 20.0, 200.0], [2.5, 30.0, 300.0], [3.5, 40.0, 400.0]])
 
 # %% nbgrader={"grade": false, "grade_id": "tensors-numpy-shared", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-shared = torch.from_numpy(readings)
+shared = torch.from_numpy(readings).T
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "tensors-numpy-shared-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_tensor("shared", torch.tensor([0.5, 1.5, 2.5], dtype=torch.float64))
+check_tensor("shared", torch.tensor([[0.5, 1.5, 2.5, 3.5], [10.0, 20.0, 30.0, 40.0], [100.0, 200.0, 300.0, 400.0]],
+                                    dtype=torch.float64))
 check_that("shared", lambda t: t.data_ptr() == readings.ctypes.data,
            "holds the right values, but in memory of its own: it is a copy (torch.tensor() always copies).",
            hint="look for the function that wraps a NumPy array instead of copying it.",
@@ -707,35 +811,43 @@ print(z.to("cpu", torch.double))
 print(x.to(device) is x, x.to(torch.float32) is x, x.to(torch.float64) is x)
 
 # %% [markdown]
-# ### Exercise 10.1: move to a device
+# ### Exercise 10.1: move a whole batch
 #
-# Write `to_device(t, device)` that returns the tensor `t` on `device`: moved there when it lives
-# elsewhere, and `t` itself, not a copy, when it is already on `device`.
+# A training loop gets its data as batches: tuples of tensors such as `(images, labels)`. Write
+# `to_device(batch, device)` that takes such a tuple (of any length) and returns a tuple of the same
+# length holding each of its tensors on `device`, in the same order: moved there when it lives
+# elsewhere, and the tensor itself, not a copy, when it is already on `device`.
 
 # %%
-readings_t = torch.tensor([1.0, 2.0, 3.0])
+small_batch = (torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0, 1, 1]))
 
 # %% nbgrader={"grade": false, "grade_id": "tensors-to-device", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def to_device(t, device):
+def to_device(batch, device):
     ### BEGIN SOLUTION
-    return t.to(device)
+    return tuple(t.to(device) for t in batch)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "tensors-to-device-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_function("to_device", [((torch.tensor([1.0, 2.0, 3.0]), torch.device("cpu")), torch.tensor([1.0, 2.0, 3.0]))])
-check_that("to_device", lambda f: f(readings_t, readings_t.device) is readings_t,
+check_that("to_device", lambda f: [type(f(b, "cpu")) for b in (small_batch, small_batch[:1])] == [tuple, tuple]
+           and len(f(small_batch, "cpu")) == 2 and len(f(small_batch[:1], "cpu")) == 1,
+           "does not return a tuple with one tensor for each tensor of the batch.",
+           summary="returns a tuple as long as the batch")
+check_that("to_device", lambda f: all(a is b for a, b in zip(f(small_batch, torch.device("cpu")), small_batch)),
            "returns a copy of a tensor that is already on the device; return the tensor itself.",
            summary="no copy when the tensor is already there")
-check_that("to_device", lambda f: f(readings_t, torch.device("meta")).device.type == "meta",
-           "does not put its result on the device it is given (tried with PyTorch's 'meta' device).",
-           summary="it moves the tensor to the device it is given")
+check_that("to_device", lambda f: [t.device.type for t in f(small_batch, torch.device("meta"))] == ["meta", "meta"],
+           "does not put every tensor of the batch on the device it is given (tried with PyTorch's 'meta' device).",
+           summary="it moves every tensor to the device it is given")
 ### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(hidden_seed(101))
-_t = torch.randn(3, 2, generator=_gen, dtype=torch.float64)
-check_function("to_device", [((_t, torch.device("cpu")), _t), ((_t[0], "cpu"), _t[0])], hidden=True)
-check_that("to_device", lambda f: f(_t, "meta").shape == _t.shape and f(_t, _t.device) is _t,
-           "does not move a tensor it has not seen before.", hidden=True, inputs={"_t": _t})
+_t, _labels = torch.randn(3, 2, generator=_gen, dtype=torch.float64), torch.randint(0, 9, (3,), generator=_gen)
+check_that("to_device", lambda f: [torch.equal(a, b) for a, b in zip(f((_t, _labels, _t[0]), "cpu"), (_t, _labels, _t[0]))]
+           == [True, True, True], "does not return the tensors of the batch in their order.", hidden=True,
+           inputs={"_t": _t, "_labels": _labels})
+check_that("to_device", lambda f: [t.shape for t in f((_t, _labels, _t), "meta")] == [_t.shape, _labels.shape, _t.shape]
+           and all(a is b for a, b in zip(f((_labels, _t), _t.device), (_labels, _t))),
+           "does not move every tensor of a batch it has not seen before.", hidden=True, inputs={"_t": _t, "_labels": _labels})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -762,6 +874,7 @@ plt.show()
 # - Factories (`empty`, `rand`, `zeros`, `ones`, `tensor`) take `dtype=` and `device=` arguments.
 #   `*_like` functions copy a tensor's shape, dtype and device; `new_*` methods take a new size and
 #   copy its dtype and device.
+# - `.to(dtype)`, `.float()`, `.long()`, `.bool()` convert; float to integer truncates toward zero.
 # - `size()` returns a `torch.Size`, which is a tuple.
 # - `x + y`, `torch.add(x, y)`, `torch.add(x, y, out=r)` and `y.add_(x)` all add; a trailing `_`
 #   means *in place*.
@@ -769,6 +882,9 @@ plt.show()
 #   when the strides allow it; `reshape` always works and copies only when it must.
 # - Broadcasting lines shapes up from the right; each pair of sizes must be equal or contain a 1.
 #   `keepdim=True` keeps a reduced dimension so the result broadcasts back.
+# - Reductions take `dim=`: `sum`, `mean`, `max` (values and positions), `argmax`, `norm`. A
+#   comparison gives a `bool` mask: index with it, count it with `sum`, find it with `nonzero`,
+#   choose with `torch.where`.
 # - `@` / `torch.matmul` multiply matrices ((n, k) @ (k, m) -> (n, m)); `.T` transposes; `*` is
 #   elementwise. `cat` joins along an existing dimension, `stack` along a new one.
 # - `.item()` gives a Python number; `.numpy()` and `torch.from_numpy` share memory.

@@ -59,7 +59,8 @@ print(z, out)
 
 # %% [markdown]
 # `x` itself has `grad_fn` equal to `None`: you created it, no operation did. Tensors like it are
-# called **leaves** of the graph, and they are the ones whose gradients autograd will store. The
+# called **leaves** of the graph. Every tensor that no recorded operation produced is a leaf, tracked
+# or not; `backward()` stores a gradient only in the leaves that require grad, such as `x`. The
 # graph can be walked by hand through `grad_fn.next_functions`; `AccumulateGrad` is the node that
 # will deposit a gradient into the leaf `x`.
 
@@ -115,8 +116,10 @@ check_that("tracked", lambda t: t == {n for n in ("w", "c", "h", "k", "s", "g") 
 # ## 2. Switching tracking on later
 #
 # Tensors you create start with `requires_grad=False` unless you say otherwise. `requires_grad_(...)`
-# (note the trailing underscore: it changes the tensor in place) flips the flag on an existing
-# tensor. Operations done *before* the flag was set are not recorded; those done after are.
+# (note the trailing underscore: it changes the tensor in place) sets the flag on an existing
+# **leaf**. A result that already has a `grad_fn` cannot be switched off this way (`.detach()`,
+# section 7, gives an untracked copy). Operations done *before* the flag was set are not recorded;
+# those done after are.
 
 # %%
 torch.manual_seed(0)
@@ -131,9 +134,10 @@ print(b.grad_fn)
 # %% [markdown]
 # ### Exercise 2.1: start tracking an existing tensor
 #
-# `scale` and `data` were created without tracking. Turn tracking on for `scale` with the in-place
-# method you just met, then set `scaled` to the sum of `scale * data` (elementwise), so that `scaled`
-# is a single number that autograd has recorded.
+# `scale` and `data` were created without tracking. Turn tracking on for `scale` itself with the
+# in-place method you just met, then set `scaled` to the sum of the elementwise products
+# `scale * data`, computed from the tracked `scale`: a single-number tensor (shape `()`) that
+# autograd has recorded. Any way of summing counts (`.sum()`, Python's `sum`, a dot product).
 
 # %%
 scale = torch.tensor([0.5, 2.0, -1.0])
@@ -146,11 +150,11 @@ scaled = (scale * data).sum()
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "autograd-requires-grad-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_tensor("scaled", torch.tensor(1.0), requires_grad=True, grad_fn="SumBackward0")
+check_tensor("scaled", torch.tensor(1.0), requires_grad=True, grad_fn=True)
 ### BEGIN HIDDEN TESTS
 check_that("scale", lambda t: t.requires_grad and t.is_leaf,
            "is not a tracked leaf tensor: call requires_grad_() on it.", hidden=True)
-check_tensor("scaled", (scale.detach() * data).sum(), requires_grad=True, grad_fn="SumBackward0", hidden=True)
+check_tensor("scaled", (scale.detach() * data).sum(), requires_grad=True, grad_fn=True, hidden=True)
 check_that("scaled", lambda t: torch.equal(torch.autograd.grad(t, scale, retain_graph=True)[0], data),
            "was not computed as the sum of scale * data from the tracked scale.", hidden=True)
 ### END HIDDEN TESTS
@@ -275,7 +279,8 @@ print("y = x * 2 **", doublings)
 # `y` has three entries, so "the gradient of `y`" would be a 3x3 **Jacobian** matrix
 # $J_{ij} = \partial y_i / \partial x_j$, and `y.backward()` on its own refuses to guess what you
 # want. What autograd computes efficiently is a **vector-Jacobian product**: give `backward` a vector
-# `v` of the same shape as `y` and it stores $J^\top v$ in `x.grad`. That is the gradient of the
+# `v` of the same shape as `y` and it adds $J^\top v$ to `x.grad` (which starts as `None`, so after
+# one call it holds exactly $J^\top v$). That is the gradient of the
 # single number $\sum_i v_i\, y_i$, a weighted sum of the outputs.
 #
 # Here $y = 2^{k} x$ with $k$ the number of doublings, so $J = 2^{k} I$ and `x.grad` is `v`
@@ -512,9 +517,10 @@ print(torch.equal(frozen, y), frozen.data_ptr() == y.data_ptr())
 
 # %% [markdown]
 # **Why `.detach()` and not `.data`.** `y.data` (section 4) also gives the values outside the graph,
-# in shared memory. The two differ when the values are then changed in place. Autograd keeps a
-# version counter on each tensor it saved for the backward pass: a change made through `.detach()`
-# bumps it, and `backward()` refuses to compute with the stale value. A change made through `.data`
+# in shared memory. The two differ when the values are then changed in place. Every tensor has a
+# version counter that each in-place change bumps, and autograd notes the version of every tensor
+# it saves for the backward pass: a change made through `.detach()` bumps the shared counter, and
+# `backward()` refuses to compute with the stale value. A change made through `.data`
 # is invisible to autograd, and `backward()` silently returns a wrong gradient. `sigmoid` saves its
 # output $s$ for the backward pass (its derivative is $s(1 - s)$), which shows the difference:
 
@@ -623,8 +629,8 @@ plt.show()
 #
 # - `requires_grad=True` (or `requires_grad_()` later) makes autograd record every operation on a
 #   tensor; each result carries a `grad_fn`, while leaves you create have `grad_fn` `None`.
-# - `backward()` on a single number fills `.grad` of the leaves; on a vector it needs a vector `v`
-#   and computes the vector-Jacobian product $J^\top v$.
+# - `backward()` on a single number adds the gradient to `.grad` of the leaves that require grad; on
+#   a vector it needs a vector `v` and adds the vector-Jacobian product $J^\top v$.
 # - Gradients **accumulate** in `.grad`: zero them (`.grad.zero_()` or `= None`) between passes.
 #   A graph can be walked once unless you pass `retain_graph=True`.
 # - `torch.autograd.grad(out, inputs)` returns gradients instead of accumulating them in `.grad`;

@@ -149,7 +149,8 @@ plt.show()
 # %% [markdown]
 # ### The parameters
 #
-# `net.parameters()` yields every trainable tensor the module owns, layer by layer: a weight and a
+# `net.parameters()` yields every parameter registered in the module and its submodules, layer by
+# layer, including any frozen with `requires_grad=False` (none here): a weight and a
 # bias for each of the five layers, so ten tensors. The weight of `conv1` holds 6 filters, each
 # with 1 input channel and a 5x5 window.
 
@@ -207,7 +208,8 @@ print(out)
 
 # %% [markdown]
 # `out` is not a leaf: it was computed from the parameters, so it has a `grad_fn` and can send a
-# gradient back. Clearing the gradient buffers of every parameter first and then calling `backward`
+# gradient back. Resetting the gradient of every parameter first (`zero_grad()` sets each `.grad`
+# to `None`) and then calling `backward`
 # with a random vector of 10 numbers (the gradient of some imaginary loss with respect to `out`)
 # fills `.grad` for all ten parameter tensors.
 
@@ -257,33 +259,36 @@ four_images = torch.randn(4, 1, 32, 32)
 print(net(four_images).shape)
 
 # %% [markdown]
-# ### Exercise 1.2: a batch of one
+# ### Exercise 1.2: scores for one image
 #
-# Write `batch_of_one(image)` that returns a tensor `image` (a single example of any shape) as a
-# batch holding that one example, without changing its values. The answer cell then applies it to
-# `digit`, a single 1 x 32 x 32 image, to get a tensor that `net` accepts.
+# A batch goes in, a batch comes out: for one image, `net` returns scores of shape `(1, 10)`. Write
+# `scores_of_one(model, image)` that runs `model` (any network that, like `net`, needs a batch) on a
+# **single** example `image` and returns that example's scores without any batch dimension: for
+# `net` and a `1 x 32 x 32` image, a tensor of shape `(10,)`. Use the model's output as it is (its
+# values, and the graph that leads to them); do not change `image`. The answer cell then applies it
+# to `digit`, a crude drawing of a "1".
 
 # %%
 digit = torch.zeros(1, 32, 32)
 digit[0, 6:26, 14:18] = 1.0      # a crude "1"
 
 # %% nbgrader={"grade": false, "grade_id": "neural-batch-one", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def batch_of_one(image):
+def scores_of_one(model, image):
     ### BEGIN SOLUTION
-    return image.unsqueeze(0)
+    return model(image.unsqueeze(0))[0]  # a batch of one in, its only row out
     ### END SOLUTION
 
 
-digit_batch = batch_of_one(digit)
+digit_scores = scores_of_one(net, digit)
 
 # %% nbgrader={"grade": true, "grade_id": "neural-batch-one-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_tensor("digit_batch", shape=(1, 1, 32, 32), dtype=torch.float32)
+check_tensor("digit_scores", net(digit[None])[0].detach(), grad_fn=True)
 ### BEGIN HIDDEN TESTS
-check_tensor("digit_batch", digit[None], hidden=True)
-check_that("digit_batch", lambda b: tuple(net(b).shape) == (1, 10), "is not accepted by net.", hidden=True)
 torch.manual_seed(hidden_seed(10))
-_image, _row = torch.randn(3, 8, 8), torch.randn(7)
-check_function("batch_of_one", [((_image,), _image[None]), ((_row,), _row[None])], hidden=True)
+_small = nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten(), nn.Linear(2 * 6 * 6, 4))
+_image = torch.randn(3, 8, 8)
+check_function("scores_of_one", [((_small, _image), _small(_image[None])[0].detach()),
+                                 ((net, digit), net(digit[None])[0].detach())], grad_fn=True, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -373,9 +378,10 @@ with torch.no_grad():
 print(torch.equal(seq_net(input), net(input)))
 
 # %% [markdown]
-# A `Sequential` is enough when the data flows along one line. A network whose `forward` branches,
-# reuses a layer, or adds an input back to a later result (as residual networks do) needs a
-# `forward` of its own.
+# A `Sequential` is enough when the data flows along one line, even through the same layer twice
+# (one module object may appear at two positions, and then both share its parameters). A network
+# whose `forward` branches, or adds an input back to a later result (as residual networks do),
+# needs a `forward` of its own.
 #
 # ### Exercise 1.4: `TinyConvNet` as a `Sequential`
 #
@@ -687,37 +693,40 @@ print(torch.allclose(after, before - learning_rate * net.conv1.bias.grad))
 # ### Exercise 4.1: one manual SGD step
 #
 # Write `sgd_step(model, lr)` that applies `p = p - lr * p.grad` **in place** to every parameter
-# `p` of `model` (assume every parameter has a `.grad`). It returns nothing. Rebinding a name
-# (`p = p - ...`) would not change the model, and an in-place update outside `torch.no_grad()`
-# raises an error.
+# `p` of `model` that has a gradient. It returns nothing. Unlike `net` above, a model may hold
+# parameters whose `.grad` is `None`: parameters frozen with `requires_grad_(False)`, or ones the
+# loss did not use. Those must stay exactly as they are. Rebinding a name (`p = p - ...`) would not
+# change the model, and an in-place update outside `torch.no_grad()` raises an error.
 #
-# The check gives it a small linear layer whose gradients are already computed, and compares the
-# weights afterwards with the ones expected.
+# The check gives it a small linear layer whose loss used only its weight, so that its bias has no
+# gradient, and compares both afterwards with the ones expected.
 
 # %% nbgrader={"grade": false, "grade_id": "neural-manual-sgd", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_step(model, lr):
     ### BEGIN SOLUTION
     with torch.no_grad():  # the update itself must not be recorded by autograd
         for param in model.parameters():
-            param -= lr * param.grad
+            if param.grad is not None:  # frozen or unused: nothing to follow
+                param -= lr * param.grad
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "neural-manual-sgd-check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 torch.manual_seed(30)
 probe = nn.Linear(3, 2)
-probe(torch.randn(4, 3)).pow(2).sum().backward()
+(torch.randn(4, 3) @ probe.weight.T).pow(2).sum().backward()   # the bias is not used: its .grad stays None
 expected_weight = (probe.weight - 0.1 * probe.weight.grad).detach()
-expected_bias = (probe.bias - 0.1 * probe.bias.grad).detach()
+expected_bias = probe.bias.detach().clone()
 check_function("sgd_step", [
     Case((probe, 0.1), None, after={0: [expected_weight, expected_bias]},
-         problem="probe's weight and bias do not hold the expected values after one step (p - lr * p.grad).")
+         problem="probe's weight and bias do not hold the expected values after one step "
+                 "(p - lr * p.grad for the weight, the bias without a gradient unchanged).")
 ], check_mutation=False)
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(hidden_seed(31))
-_m = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1))
-_m(torch.randn(6, 5)).mean().backward()
-_want = [(p - 0.5 * p.grad).detach() for p in _m.parameters()]
+_m = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Linear(1, 3))
+_m[:3](torch.randn(6, 5)).mean().backward()   # the last layer is not used: no gradient
+_want = [(p - 0.5 * p.grad).detach() if p.grad is not None else p.detach().clone() for p in _m.parameters()]
 check_function("sgd_step", [Case((_m, 0.5), None, after={0: _want},
                                  problem="does not update every parameter by -lr * grad.")],
                check_mutation=False, hidden=True)
@@ -814,7 +823,8 @@ check_function("train_step", _cases, check_mutation=False, hidden=True)
 #
 # - A network is an `nn.Module`: layers with parameters are attributes created in `__init__`,
 #   the computation is `forward`, and autograd provides the backward pass.
-# - `parameters()` / `named_parameters()` list the trainable tensors; `numel()` counts their elements.
+# - `parameters()` / `named_parameters()` list the registered parameters (frozen ones too); `numel()`
+#   counts their elements.
 # - Networks run on mini-batches, the first dimension counting the examples; `Net` needs one because
 #   `torch.flatten(x, 1)` keeps dimension 0 apart. `unsqueeze(0)` turns one example into a batch of one.
 # - `nn.Sequential` chains modules when `forward` is a straight line; `nn.Parameter` registers a

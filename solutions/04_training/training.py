@@ -138,15 +138,28 @@ print(batch_images.shape, batch_labels.shape)
 print(tr(f"{len(train_loader)} batches per epoch"))
 
 # %% [markdown]
-# ### Exercise 2.1: a loader for evaluation
+# 1438 is not a multiple of 32: the last batch of an epoch holds what is left over. A
+# `DataLoader` made with `drop_last=True` leaves such an incomplete last batch out instead.
 #
-# Evaluating a model needs every test image exactly once, and the order does not matter, so there is
-# no reason to shuffle. Set `test_loader` to a `DataLoader` over `test_set` with batches of **128**
-# images and **no shuffling**.
+# ### Exercise 2.1: a loader for evaluation, and its batches
+#
+# 1. Evaluating a model needs every test image exactly once, and the order does not matter, so
+#    there is no reason to shuffle. Set `test_loader` to a `DataLoader` over `test_set` with batches
+#    of **128** images and **no shuffling**.
+# 2. Before you run it, work out what it will serve: write `batch_sizes(n_examples, batch_size,
+#    drop_last=False)` that returns the list of batch sizes, in order, that a `DataLoader` with
+#    these settings serves in one epoch over `n_examples` examples (for instance `[4, 4, 2]` for 10
+#    examples in batches of 4). Compute it with arithmetic: the check compares it with real
+#    `DataLoader`s for other sizes, `drop_last=True` included.
 
 # %% nbgrader={"grade": false, "grade_id": "training-test-loader", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 test_loader = DataLoader(test_set, batch_size=128)
+
+
+def batch_sizes(n_examples, batch_size, drop_last=False):
+    full, rest = divmod(n_examples, batch_size)
+    return [batch_size] * full + ([rest] if rest and not drop_last else [])
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "training-test-loader-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -156,10 +169,16 @@ check_that("test_loader", lambda l: l.batch_size == 128, "does not make batches 
 check_that("test_loader", lambda l: torch.equal(next(iter(l))[1], test_set.labels[:128]),
            "does not serve the test images in their order.", hint="leave shuffle off (shuffle=False is the default).",
            summary="batches of 128 test images, in order")
+check_function("batch_sizes", [((10, 4), [4, 4, 2]), ((10, 4, True), [4, 4]), ((64, 32), [32, 32])])
 ### BEGIN HIDDEN TESTS
 check_that("test_loader", lambda l: len(l) == 3 and sum(len(y) for _, y in l) == len(test_set),
            "does not serve every test image exactly once.", hidden=True)
 check_that("test_loader", lambda l: type(l.sampler).__name__ == "SequentialSampler", "shuffles.", hidden=True)
+_gen = torch.Generator().manual_seed(hidden_seed(21))
+_cases = [(int(n), int(b), d) for (n, b), d in zip(torch.randint(1, 90, (4, 2), generator=_gen).tolist(),
+                                                    (False, True, False, True))] + [(5, 8, False), (5, 8, True), (0, 3, False)]
+check_function("batch_sizes", [((n, b, d), [len(y) for (y,) in DataLoader(TensorDataset(torch.arange(n)), batch_size=b, drop_last=d)])
+                               for n, b, d in _cases], hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -172,8 +191,10 @@ check_that("test_loader", lambda l: type(l.sampler).__name__ == "SequentialSampl
 #
 # The last layer outputs 10 unnormalised scores, the *logits*. For classification the loss is
 # `nn.CrossEntropyLoss`, which turns the logits into probabilities (a softmax) and penalises a low
-# probability for the correct class. It takes the class index (an `int64`) as its target, not a
-# vector like the `MSELoss` of chapter 3.
+# probability for the correct class. Give it the raw logits: it applies the softmax itself, so a
+# softmax in `forward` would be applied twice and slow learning down. Its target here is each
+# image's class index (an `int64`); it also accepts a probability for every class (a float tensor
+# shaped like the logits), but a one-hot vector as for the `MSELoss` of chapter 3 is not needed.
 
 # %%
 class DigitNet(nn.Module):
@@ -310,9 +331,17 @@ check_function("train_one_epoch", _cases, check_mutation=False, hidden=True)
 # Accuracy on the training images says little: a large enough network can memorise them. What
 # matters is accuracy on the **test** images, which played no part in training.
 #
-# Two switches matter when evaluating: `model.eval()` (the counterpart of `model.train()`) and
-# `torch.no_grad()`, since no gradients are needed, which saves memory and time. The prediction is
-# the class with the largest logit, `argmax` along dimension 1.
+# Two switches matter when evaluating, and they are independent of each other:
+#
+# - `model.eval()` (the counterpart of `model.train()`) changes how some layers compute: dropout
+#   stops dropping, batch normalisation uses the statistics it collected in training. It does not
+#   stop autograd from recording.
+# - `torch.no_grad()` stops autograd from recording, since no gradients are needed, which saves
+#   memory and time. It changes no layer. `torch.inference_mode()` is a stricter variant: faster
+#   still, but its results can never enter a graph later.
+#
+# Evaluation wants both. The prediction is the class with the largest logit, `argmax` along
+# dimension 1.
 
 # %%
 def predict(model, images):
@@ -472,7 +501,9 @@ check_function("fit", [Case(_args, sum(_losses[-len(_batches):]) / len(_batches)
 # Create `my_model`, a **new** network that maps `batch x 1 x 8 x 8` images to 10 logits (a fresh
 # `DigitNet`, or a design of your own), move it to `device`, and train it with your `fit` on
 # `train_loader` and an optimizer of your choice until it classifies at least **95%** of the
-# training images correctly. Seed it with `torch.manual_seed` so that a rerun gives the same model.
+# training images correctly. Seed it with `torch.manual_seed`, so that its starting weights are the
+# same on every run of the notebook. (Rerunning this one cell alone still trains a little differently:
+# `train_loader`'s generator carries on from where its last epoch left it.)
 #
 # `my_model` must be a model you trained: `model` from section 4, or a copy of its weights, does not
 # count. When grading, `my_model` is also tested on the held-out test images: it must reach 95%
@@ -531,7 +562,14 @@ reloaded.eval()
 print(torch.equal(predict(reloaded, test_set.images), test_predictions))
 
 # %% [markdown]
-# `load_state_dict` reports the keys it could not match (none here). A reloaded model used for
+# By default (`strict=True`) `load_state_dict` raises an error when a key is missing from the file
+# or not in the model; what it returns, printed above, lists both kinds of key (none here), which
+# matters with `strict=False`, where it loads what matches and skips the rest.
+#
+# `torch.load` reads with `weights_only=True` by default (since PyTorch 2.6): it rebuilds tensors,
+# numbers, strings and plain containers, never arbitrary Python objects, so loading a file from
+# someone else cannot run their code. A whole module saved with `torch.save(model, path)` does not
+# load this way; a `state_dict` does. A reloaded model used for
 # predictions should be switched to evaluation mode with `eval()`, as above: the mode is not part of
 # the `state_dict`, and layers such as dropout behave differently in training mode.
 #

@@ -18,14 +18,15 @@ WRONG_ANSWERS = {
         ("def ones_from(t, rows, cols):\n    return t.new_zeros(rows, cols)\n", "not the expected values"),
     ],
     "tensors-size-elements": [
-        ("def count_elements(t):\n    return t.size()\n", "is a torch.Size"),
-        ("def count_elements(t):\n    return torch.tensor(t.size()).prod()\n", ".item()"),
-        # works for the 2-D grid only
-        ("def count_elements(t):\n    rows, cols = t.size()\n    return rows * cols\n", "too many values to unpack"),
-        ("def count_elements(t):\n    return len(t)\n", "not the expected answer"),
-        ("def count_elements(t):\n    return 28\n", "not the expected answer"),
-        # the product as a float
-        ("def count_elements(t):\n    return float(t.numel())\n", "plain Python int"),
+        # every number of the batch, the batch dimension included
+        ("def per_example(t):\n    return t.numel()\n", "not the expected answer"),
+        # the second size only: right for a matrix, wrong for images
+        ("def per_example(t):\n    return t.size(1)\n", "not the expected answer"),
+        ("def per_example(t):\n    return t.size()[1:]\n", "is a torch.Size"),
+        # the total divided by the batch size: fails on an empty batch
+        ("def per_example(t):\n    return t.numel() // len(t)\n", "ZeroDivisionError"),
+        ("def per_example(t):\n    return t.numel() / t.size(0)\n", "plain Python int"),
+        ("def per_example(t):\n    return torch.tensor(t.size()[1:]).prod()\n", ".item()"),
     ],
     "tensors-scaled-sum": [
         ("def scaled_sum(u, v, alpha):\n    return u.add_(alpha * v)\n", "changed its argument"),
@@ -33,10 +34,13 @@ WRONG_ANSWERS = {
         ("def scaled_sum(u, v, alpha):\n    return (u + v) * alpha\n", "not the expected values"),
     ],
     "tensors-index-column": [
-        ("second_column = table[1]\n", "shape (4,)"),
-        ("second_column = table[:, 0]\n", "not the expected values"),
-        ("second_column = torch.tensor([1, 5, 9])\n", "not taken from table by indexing"),
-        ("second_column = table[:, 1].clone()\n", "not taken from table by indexing"),
+        # an integer index drops the dimension
+        ("second_column = table[:, 1]\n", "shape (3,); expected shape (3, 1)"),
+        ("second_column = table[1:2]\n", "shape (1, 4)"),
+        ("second_column = table[:, 0:1]\n", "not the expected values"),
+        # indexing with a list keeps the dimension but copies
+        ("second_column = table[:, [1]]\n", "not taken from table by indexing"),
+        ("second_column = torch.tensor([[1], [5], [9]])\n", "not taken from table by indexing"),
     ],
     "tensors-view-infer": [
         ("def as_pairs(t):\n    return t.view(2, -1)\n", "transposed"),
@@ -66,6 +70,21 @@ WRONG_ANSWERS = {
         ("def center_rows(m):\n    return m - m.mean(dim=0)\n", "not the expected values"),
         ("def center_rows(m):\n    return m.sub_(m.mean(dim=1, keepdim=True))\n", "changed its argument"),
     ],
+    "tensors-clip-rows": [
+        # scales every row to max_norm, lengthening the short ones
+        ("def clip_rows(m, max_norm):\n    return m * (max_norm / m.norm(dim=1, keepdim=True))\n", "not the expected values"),
+        # clips each number, not each row's length
+        ("def clip_rows(m, max_norm):\n    return m.clamp(-max_norm, max_norm)\n", "not the expected values"),
+        # the norm without keepdim does not line up with the rows
+        ("def clip_rows(m, max_norm):\n    norms = m.norm(dim=1)\n"
+         "    return torch.where(norms > max_norm, m * (max_norm / norms), m)\n", "must match the size"),
+        # the length of each column instead of each row
+        ("def clip_rows(m, max_norm):\n    norms = m.norm(dim=0, keepdim=True)\n"
+         "    return torch.where(norms > max_norm, m * (max_norm / norms), m)\n", "not the expected values"),
+        # scales the long rows in place, through a mask
+        ("def clip_rows(m, max_norm):\n    norms = m.norm(dim=1, keepdim=True)\n    long = (norms > max_norm).squeeze(1)\n"
+         "    m[long] *= max_norm / norms[long]\n    return m\n", "changed its argument"),
+    ],
     "tensors-matmul-dots": [
         ("def all_dots(a, b):\n    return a @ b\n", "not the expected values"),
         ("def all_dots(a, b):\n    return b @ a.T\n", "transposed"),
@@ -81,16 +100,36 @@ WRONG_ANSWERS = {
          "not the expected values"),
     ],
     "tensors-numpy-shared": [
-        ("shared = torch.tensor(readings)\n", "always copies"),
-        ("shared = torch.from_numpy(readings).float()\n", "dtype torch.float32"),
-        ("shared = torch.from_numpy(readings.copy())\n", "it is a copy"),
-        ("shared = torch.Tensor(readings)\n", "dtype torch.float32"),
+        # one row per measurement: the array's own layout
+        ("shared = torch.from_numpy(readings)\n", "transposed"),
+        # the right numbers, copied
+        ("shared = torch.tensor(readings).T\n", "always copies"),
+        ("shared = torch.from_numpy(readings.T.copy())\n", "it is a copy"),
+        # a view of the right shape, but reshape does not swap rows and columns
+        ("shared = torch.from_numpy(readings).reshape(3, 4)\n", "not the expected values"),
+        ("shared = torch.from_numpy(readings).T.float()\n", "dtype torch.float32"),
     ],
     "tensors-to-device": [
-        ("def to_device(t, device):\n    return t.to(device, copy=True)\n", "returns a copy"),
-        ("def to_device(t, device):\n    return t.clone().to(device)\n", "returns a copy"),
-        ("def to_device(t, device):\n    return torch.tensor(t, device=device)\n", "returns a copy"),
-        ("def to_device(t, device):\n    return t\n", "does not put its result on the device"),
-        ("def to_device(t, device):\n    return t.cpu()\n", "does not put its result on the device"),
+        ("def to_device(batch, device):\n    return tuple(t.to(device, copy=True) for t in batch)\n", "returns a copy"),
+        ("def to_device(batch, device):\n    return tuple(t.clone().to(device) for t in batch)\n", "returns a copy"),
+        # a list, not a tuple
+        ("def to_device(batch, device):\n    return [t.to(device) for t in batch]\n", "does not return a tuple"),
+        # only the first tensor moves
+        ("def to_device(batch, device):\n    return (batch[0].to(device),) + tuple(batch[1:])\n", "does not put every tensor"),
+        # the batch itself, as the lesson's one tensor
+        ("def to_device(batch, device):\n    return batch.to(device)\n", "does not return a tuple"),
+    ],
+}
+
+# Other correct answers (tests/test_accepted_answers.py): each must pass its exercise's checks.
+RIGHT_ANSWERS = {
+    "tensors-index-column": ["second_column = table[:, 1].unsqueeze(1)\n", "second_column = table.narrow(1, 1, 1)\n",
+                             "second_column = table[:, 1, None]\n"],
+    "tensors-numpy-shared": ["shared = torch.from_numpy(readings).t()\n", "shared = torch.as_tensor(readings).permute(1, 0)\n"],
+    "tensors-to-device": ["def to_device(batch, device):\n    return tuple(map(lambda t: t.to(device), batch))\n"],
+    "tensors-clip-rows": [
+        "def clip_rows(m, max_norm):\n    return m * (max_norm / m.norm(dim=1, keepdim=True)).clamp(max=1)\n",
+        "def clip_rows(m, max_norm):\n    norms = torch.linalg.vector_norm(m, dim=1, keepdim=True)\n"
+        "    return m / torch.maximum(norms / max_norm, torch.ones_like(norms))\n",
     ],
 }

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-_BATCH = "def batch_of_one(image):\n    return {result}\n\n\ndigit_batch = batch_of_one(digit)\n"
+_SCORES = "def scores_of_one(model, image):\n    return {result}\n\n\ndigit_scores = scores_of_one(net, digit)\n"
 
 _TINY = (
     "class TinyConvNet(nn.Module):\n"
@@ -54,12 +54,14 @@ WRONG_ANSWERS = {
          "is a torch.Tensor; expected a Python number"),
     ],
     "neural-batch-one": [
-        (_BATCH.format(result="image"), "unsqueeze(0)"),
-        (_BATCH.format(result="image.unsqueeze(-1)"), "shape (1, 32, 32, 1)"),
-        # works for digit only: the hidden check gives it other images
-        (_BATCH.format(result="digit.view(1, 1, 32, 32)"), "not the shape this check expects"),
-        # a blank image of the right shape
-        (_BATCH.format(result="torch.zeros(1, *image.shape)"), "not the expected values"),
+        # no batch dimension: the flattening keeps the channels apart
+        (_SCORES.format(result="model(image)"), "mat1 and mat2 shapes cannot be multiplied"),
+        # the batch goes in, but stays in the result
+        (_SCORES.format(result="model(image.unsqueeze(0))"), "has shape (1, 10); expected shape (10,)"),
+        # the new dimension at the end: the image's height is taken for its channels
+        (_SCORES.format(result="model(image.unsqueeze(-1))[0]"), "to have 1 channels"),
+        # cut off from the graph
+        (_SCORES.format(result="model(image.unsqueeze(0))[0].detach()"), "has no grad_fn"),
     ],
     "neural-define-module": [
         # no padding: the conv shrinks 8x8 to 6x6 and the linear layer no longer fits
@@ -111,21 +113,37 @@ WRONG_ANSWERS = {
          "calls nn.MSELoss or F.mse_loss"),
     ],
     "neural-manual-sgd": [
+        # the lesson's loop: every parameter is assumed to have a gradient
+        ("def sgd_step(model, lr):\n"
+         "    with torch.no_grad():\n"
+         "        for p in model.parameters():\n"
+         "            p -= lr * p.grad\n",
+         "unsupported operand type"),
+        # skips frozen parameters by their flag only: an unused one still has no gradient
+        ("def sgd_step(model, lr):\n"
+         "    with torch.no_grad():\n"
+         "        for p in model.parameters():\n"
+         "            if p.requires_grad:\n"
+         "                p -= lr * p.grad\n",
+         "unsupported operand type"),
         # rebinding the loop variable changes nothing
         ("def sgd_step(model, lr):\n"
          "    for p in model.parameters():\n"
-         "        p = p - lr * p.grad\n",
+         "        if p.grad is not None:\n"
+         "            p = p - lr * p.grad\n",
          "do not hold the expected values"),
         # in-place update outside torch.no_grad()
         ("def sgd_step(model, lr):\n"
          "    for p in model.parameters():\n"
-         "        p -= lr * p.grad\n",
+         "        if p.grad is not None:\n"
+         "            p -= lr * p.grad\n",
          "a leaf Variable that requires grad is being used in an in-place operation"),
         # the sign is wrong: gradient ascent
         ("def sgd_step(model, lr):\n"
          "    with torch.no_grad():\n"
          "        for p in model.parameters():\n"
-         "            p += lr * p.grad\n",
+         "            if p.grad is not None:\n"
+         "                p += lr * p.grad\n",
          "do not hold the expected values"),
     ],
     "neural-train-step": [
@@ -152,4 +170,13 @@ WRONG_ANSWERS = {
          "    return loss.item()\n",
          "optimizer.step()"),
     ],
+}
+
+# Other correct answers (tests/test_accepted_answers.py): each must pass its exercise's checks.
+RIGHT_ANSWERS = {
+    "neural-manual-sgd": ["def sgd_step(model, lr):\n    with torch.no_grad():\n"
+                          "        for p in model.parameters():\n            if p.grad is not None:\n"
+                          "                p.sub_(p.grad, alpha=lr)\n"],
+    "neural-batch-one": [_SCORES.format(result="model(image[None]).squeeze(0)"),
+                         _SCORES.format(result="model(image.unsqueeze(0)).flatten()")],
 }

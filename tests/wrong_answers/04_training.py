@@ -42,6 +42,11 @@ _restore = partial(_RESTORE.format, body=_LOAD,
                    copy="model_copy = DigitNet().to(device)\nrestore(model_copy, exercise_checkpoint)")
 
 
+_TEST_LOADER = "DataLoader(test_set, batch_size=128)"
+_SIZES = ("[batch_size] * (n_examples // batch_size) + "
+          "([n_examples % batch_size] if n_examples % batch_size and not drop_last else [])")
+_LOADER = "test_loader = {loader}\n\n\ndef batch_sizes(n_examples, batch_size, drop_last=False):\n    return {sizes}\n"
+
 WRONG_ANSWERS = {
     "training-class-counts": [
         # counts every image, not only the training split
@@ -54,9 +59,17 @@ WRONG_ANSWERS = {
          "dtype torch.float32"),
     ],
     "training-test-loader": [
-        ("test_loader = DataLoader(test_set, batch_size=128, shuffle=True)\n", "shuffle"),
-        ("test_loader = DataLoader(train_set, batch_size=128)\n", "does not load test_set"),
-        ("test_loader = DataLoader(test_set)\n", "batches of 128"),
+        (_LOADER.format(loader="DataLoader(test_set, batch_size=128, shuffle=True)", sizes=_SIZES), "shuffle"),
+        (_LOADER.format(loader="DataLoader(train_set, batch_size=128)", sizes=_SIZES), "does not load test_set"),
+        (_LOADER.format(loader="DataLoader(test_set)", sizes=_SIZES), "batches of 128"),
+        # the incomplete last batch forgotten
+        (_LOADER.format(loader=_TEST_LOADER, sizes="[batch_size] * (n_examples // batch_size)"), "not the expected answer"),
+        # every batch counted as full
+        (_LOADER.format(loader=_TEST_LOADER, sizes="[batch_size] * -(-n_examples // batch_size)"), "not the expected answer"),
+        # drop_last ignored
+        (_LOADER.format(loader=_TEST_LOADER, sizes="[batch_size] * (n_examples // batch_size) + "
+                                                   "([n_examples % batch_size] if n_examples % batch_size else [])"),
+         "not the expected answer"),
     ],
     "training-epoch": [
         # forgets model.train(): a model left in eval mode stays there
