@@ -10,16 +10,17 @@ CORRECT_ANSWERS = {
         "def ones_from(t, rows, cols):\n    return t.new_full((rows, cols), 1)\n",
     ],
     "tensors-size-elements": [
-        "def count_elements(t):\n    count = 1\n    for size in t.shape:\n        count = count * size\n    return count\n",
-        "import math\n\n\ndef count_elements(t):\n    return math.prod(t.size())\n",
+        "import math\n\n\ndef per_example(t):\n    return math.prod(t.shape[1:])\n",
+        "def per_example(t):\n    return t[0].numel() if len(t) else t.new_empty(t.shape[1:]).numel()\n",
     ],
     "tensors-scaled-sum": [
         "def scaled_sum(u, v, alpha):\n    return u + alpha * v\n",
         "def scaled_sum(u, v, alpha):\n    return v.mul(alpha).add(u)\n",
     ],
-    "tensors-index-column": [   # views by indexing, as the lesson's indexing gives
-        "second_column = table.select(1, 1)\n",
-        "second_column = table[:, 1:2].squeeze(1)\n",
+    "tensors-index-column": [   # (3, 1) views by indexing, as the instructions ask
+        "second_column = table[:, 1].unsqueeze(1)\n",
+        "second_column = table.narrow(1, 1, 1)\n",
+        "second_column = table[:, 1, None]\n",
     ],
     "tensors-view-infer": [
         "def as_pairs(t):\n    return t.view(t.numel() // 2, 2)\n",
@@ -46,11 +47,17 @@ CORRECT_ANSWERS = {
         "def append_rows(batch, samples):\n    return torch.cat((batch, torch.stack(samples, dim=0)), dim=0)\n",
     ],
     "tensors-numpy-shared": [
-        "shared = torch.as_tensor(readings)\n",
-        "shared = torch.asarray(readings)\n",
+        "shared = torch.from_numpy(readings).t()\n",
+        "shared = torch.as_tensor(readings).permute(1, 0)\n",
     ],
     "tensors-to-device": [
-        "def to_device(t, device):\n    return t.to(device=device)\n",
-        "def to_device(t, device):\n    return t.to(torch.device(device))\n",
+        "def to_device(batch, device):\n    return tuple(map(lambda t: t.to(device), batch))\n",
+        "def to_device(batch, device):\n    moved = []\n    for t in batch:\n        moved.append(t.to(device=device))\n"
+        "    return tuple(moved)\n",
+    ],
+    "tensors-clip-rows": [
+        "def clip_rows(m, max_norm):\n    return m * (max_norm / m.norm(dim=1, keepdim=True)).clamp(max=1)\n",
+        "def clip_rows(m, max_norm):\n    norms = torch.linalg.vector_norm(m, dim=1, keepdim=True)\n"
+        "    return m / torch.maximum(norms / max_norm, torch.ones_like(norms))\n",
     ],
 }

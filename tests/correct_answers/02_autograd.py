@@ -8,6 +8,9 @@ CORRECT_ANSWERS = {
     "autograd-requires-grad": [
         "scale.requires_grad_()\nscaled = torch.sum(scale * data)\n",
         "scale.requires_grad_(True)\nscaled = (data * scale).sum()\n",
+        "scale.requires_grad_(True)\nscaled = scale @ data\n",
+        "scale.requires_grad_()\nscaled = sum(scale * data)\n",
+        "scale.requires_grad_(True)\nscaled = torch.dot(scale, data)\n",
     ],
     "autograd-by-hand": [
         "def by_hand(x):\n    return (6 * x + 12) / x.numel()\n",

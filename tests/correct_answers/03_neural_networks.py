@@ -7,8 +7,9 @@ CORRECT_ANSWERS = {
         "def count_trainable(model):\n    return sum(p.nelement() for p in filter(lambda p: p.requires_grad, model.parameters()))\n",
     ],
     "neural-batch-one": [
-        "def batch_of_one(image):\n    return image[None]\n\n\ndigit_batch = batch_of_one(digit)\n",
-        "def batch_of_one(image):\n    return image.view(1, *image.shape)\n\n\ndigit_batch = batch_of_one(digit)\n",
+        "def scores_of_one(model, image):\n    return model(image[None]).squeeze(0)\n\n\ndigit_scores = scores_of_one(net, digit)\n",
+        "def scores_of_one(model, image):\n    return model(image.unsqueeze(0)).flatten()\n\n\n"
+        "digit_scores = scores_of_one(net, digit)\n",
     ],
     "neural-define-module": [
         "class TinyConvNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
@@ -45,7 +46,7 @@ CORRECT_ANSWERS = {
     ],
     "neural-manual-sgd": [
         "def sgd_step(model, lr):\n    with torch.no_grad():\n        for p in model.parameters():\n"
-        "            p.sub_(lr * p.grad)\n",
+        "            if p.grad is not None:\n                p.sub_(p.grad, alpha=lr)\n",
         "def sgd_step(model, lr):\n    with torch.no_grad():\n        for p in model.parameters():\n"
         "            if p.grad is not None:\n                p.add_(p.grad, alpha=-lr)\n",
     ],

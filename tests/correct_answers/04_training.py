@@ -7,8 +7,15 @@ CORRECT_ANSWERS = {
         "    train_counts[int(label)] += 1\n",
     ],
     "training-test-loader": [
-        "test_loader = DataLoader(test_set, batch_size=128, shuffle=False)\n",
-        "test_loader = DataLoader(dataset=test_set, batch_size=128, shuffle=False, drop_last=False)\n",
+        "test_loader = DataLoader(test_set, batch_size=128, shuffle=False)\n\n\n"
+        "def batch_sizes(n_examples, batch_size, drop_last=False):\n"
+        "    sizes = [batch_size] * (n_examples // batch_size)\n"
+        "    if n_examples % batch_size and not drop_last:\n        sizes.append(n_examples % batch_size)\n"
+        "    return sizes\n",
+        "test_loader = DataLoader(dataset=test_set, batch_size=128, shuffle=False, drop_last=False)\n\n\n"
+        "def batch_sizes(n_examples, batch_size, drop_last=False):\n"
+        "    import math\n    count = n_examples // batch_size if drop_last else math.ceil(n_examples / batch_size)\n"
+        "    return [min(batch_size, n_examples - i * batch_size) for i in range(count)]\n",
     ],
     "training-epoch": [
         # np.mean returns a numpy.float64, which is a Python float

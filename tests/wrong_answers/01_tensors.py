@@ -120,16 +120,3 @@ WRONG_ANSWERS = {
         ("def to_device(batch, device):\n    return batch.to(device)\n", "does not return a tuple"),
     ],
 }
-
-# Other correct answers (tests/test_accepted_answers.py): each must pass its exercise's checks.
-RIGHT_ANSWERS = {
-    "tensors-index-column": ["second_column = table[:, 1].unsqueeze(1)\n", "second_column = table.narrow(1, 1, 1)\n",
-                             "second_column = table[:, 1, None]\n"],
-    "tensors-numpy-shared": ["shared = torch.from_numpy(readings).t()\n", "shared = torch.as_tensor(readings).permute(1, 0)\n"],
-    "tensors-to-device": ["def to_device(batch, device):\n    return tuple(map(lambda t: t.to(device), batch))\n"],
-    "tensors-clip-rows": [
-        "def clip_rows(m, max_norm):\n    return m * (max_norm / m.norm(dim=1, keepdim=True)).clamp(max=1)\n",
-        "def clip_rows(m, max_norm):\n    norms = torch.linalg.vector_norm(m, dim=1, keepdim=True)\n"
-        "    return m / torch.maximum(norms / max_norm, torch.ones_like(norms))\n",
-    ],
-}

@@ -95,12 +95,3 @@ WRONG_ANSWERS = {
          "builds a graph for backward"),
     ],
 }
-
-# Other correct answers (tests/test_accepted_answers.py): each must pass its exercise's checks.
-RIGHT_ANSWERS = {
-    "autograd-requires-grad": [
-        "scale.requires_grad_(True)\nscaled = scale @ data\n",
-        "scale.requires_grad_()\nscaled = sum(scale * data)\n",
-        "scale.requires_grad_(True)\nscaled = torch.dot(scale, data)\n",
-    ],
-}

@@ -171,12 +171,3 @@ WRONG_ANSWERS = {
          "optimizer.step()"),
     ],
 }
-
-# Other correct answers (tests/test_accepted_answers.py): each must pass its exercise's checks.
-RIGHT_ANSWERS = {
-    "neural-manual-sgd": ["def sgd_step(model, lr):\n    with torch.no_grad():\n"
-                          "        for p in model.parameters():\n            if p.grad is not None:\n"
-                          "                p.sub_(p.grad, alpha=lr)\n"],
-    "neural-batch-one": [_SCORES.format(result="model(image[None]).squeeze(0)"),
-                         _SCORES.format(result="model(image.unsqueeze(0)).flatten()")],
-}
