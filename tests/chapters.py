@@ -1,6 +1,7 @@
 """Helpers for tests that work on the course's chapters (not a test module)."""
 
 import copy
+import re
 import runpy
 import shutil
 from pathlib import Path
@@ -9,6 +10,9 @@ from autograder.authoring.solutions import read  # noqa: F401 - re-exported for 
 from autograder.grading import demo
 from autograder.cells import grade_id, is_solution
 from autograder.authoring.notebooks import chapter_notebook, chapters
+
+# a terminal colour code in a stored output (Correct's label is coloured)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 REPO = Path(__file__).resolve().parent.parent
 CHAPTERS = [folder.name for folder in chapters(REPO / "solutions")]

@@ -1,8 +1,6 @@
 """One class, two editions (issue 15): the same answers get the same grade, and each learner's
 feedback is in the language of the edition they submitted."""
 
-import re
-
 import nbformat
 import pytest
 
@@ -14,10 +12,9 @@ from autograder.authoring.notebooks import chapter_notebook
 from autograder.authoring.editions import edition_root
 from nbgrader.utils import determine_grade
 
-from chapters import REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, wrong_answers
+from chapters import ANSI, REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, wrong_answers
 
 CHAPTER = "01_tensors"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.mark.slow

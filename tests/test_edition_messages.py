@@ -25,14 +25,13 @@ from autograder.authoring.notebooks import chapter_notebook
 from autograder.learner.i18n import speaking
 from autograder.learner.messages import message
 from autograder.learner.outcomes import labelled
-from chapters import CHAPTERS, REPO, grade_id, read, release_path, solution_path, with_answers, wrong_answers
+from chapters import ANSI, CHAPTERS, REPO, grade_id, read, release_path, solution_path, with_answers, wrong_answers
 from message_scan import (code_names, english_words, halfwidth_punctuation_after_chinese, object_dumps,
                           spaced_particle)
 
 pytestmark = pytest.mark.slow
 
 LANGUAGES = ("en", "zh")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KIND = "scan"   # cell metadata of a check cell's run: [grade_id, which answer, language]
 
 

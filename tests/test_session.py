@@ -8,8 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.learner.messages import message
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from chapters import ANSI
 
 
 def _run(*sources):
