@@ -1,7 +1,7 @@
 """Every message a learner reads from the checks, in both editions (issues 23 and 24).
 
 One kernel per chapter runs, at every exercise, the untouched starter, each realistic wrong answer
-(tests/wrong_answers/) and the solution, each followed by the exercise's check cell (hidden checks
+(tests/wrong_answers/: Incorrect, in English with the message it names) and the solution, each followed by the exercise's check cell (hidden checks
 included), judged once as the English and once as the Chinese notebook's kernel (JupyterLab tells a
 kernel its notebook in ``JPY_SESSION_NAME``); then the progress cell in each language. Every
 message and progress line is scanned: no object dump (``<... object at 0x...>``, a multi-line
@@ -115,9 +115,11 @@ def test_every_answer_gets_its_verdict_in_the_notebooks_language(transcript, lan
         verdicts.setdefault((gid, kind), []).append(text)
     wrong = wrong_answers(chapter)
     for gid, cases in wrong.items():
-        for n in range(len(cases)):
+        for n, (_answer, expected) in enumerate(cases):
             shown = verdicts.get((gid, f"wrong {n + 1}"), [])
             assert shown and all(t.startswith(labels["label_incorrect"]) for t in shown), (gid, n, shown)
+            # tests/wrong_answers states each answer's message in the English edition's words
+            assert language != "en" or any(expected in t for t in shown), (gid, n, expected, shown)
         starter = verdicts.get((gid, "starter"), [])
         assert starter and starter[0].startswith(labels["label_not_attempted"]), (gid, starter)
         assert [t[:len(labels["label_correct"])] for t in verdicts.get((gid, "solution"), [])] == [
