@@ -328,8 +328,15 @@ MAX_SHOWN = 20                   # flagged lines listed in reasons and feedback;
 
 def kernel_only(records):
     """Whether a check cell's points rest on a fact only the learner's kernel can tell: a ``check_that``
-    rule, whose result is the kernel's word (every other check sends values the grader judges)."""
-    return any(r["spec"]["check"] == "that" for r in records)
+    rule, whose result is the kernel's word, or "argument unchanged", judged from states the kernel
+    reports about inputs it was sent, so a forgery needs no answer (every other check sends values
+    the grader judges against expected values the kernel never sees)."""
+    return any(r["spec"]["check"] == "that" or _judges_unchanged(r["spec"]) for r in records)
+
+
+def _judges_unchanged(spec):
+    return spec["check"] == "function" and bool(spec.get("check_mutation")) and any(
+        state is not None for case in spec["cases"] for state in case.get("inputs") or ())
 
 
 def review_cells(reference, cell_verdicts):
