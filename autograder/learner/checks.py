@@ -297,8 +297,7 @@ def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=Fals
     _finish(spec, ev.probe_that(name, scope, predicate, compared), probe)
 
 
-
-def view_pattern(source):
+def _view_pattern(source):
     """What check_view writes into ``source`` (a tensor or NumPy array): numbers of its shape and dtype
     that differ from its values at every position, so a copy keeps none of them. None for anything else."""
     memory = ev.memory_of(source)
@@ -325,7 +324,7 @@ def check_view(name, problem, *, of=None, args=None, hint=None, summary=None, hi
         raise TypeError("check_view needs of= (a notebook name) or args= (the function's arguments)")
     scope = _namespace(namespace)
     source = scope.get(of) if args is None else tuple(args)[0]
-    pattern = view_pattern(source)
+    pattern = _view_pattern(source)
     spec = {"check": "view", "name": name, "of": of, "problem": problem, "hint": hint, "summary": summary,
             "hidden": hidden, "quiet": quiet, "source": ev.outline(source), "expected": None,
             "call": None if args is None else call_texts(name, tuple(args), hidden)}
