@@ -782,6 +782,9 @@ check_tensor("shared", torch.tensor([[0.5, 1.5, 2.5, 3.5], [10.0, 20.0, 30.0, 40
 check_view("shared", "holds the right values, but in memory of its own: it is a copy (torch.tensor() always copies).",
            of="readings", hint="look for the function that wraps a NumPy array instead of copying it.",
            summary="shares its memory with readings")
+### BEGIN HIDDEN TESTS
+check_view("shared", "does not share memory with readings.", of="readings", hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 10. Tensors on a GPU
