@@ -16,7 +16,7 @@ from .learner.progress import progress
 
 _NEEDS_TORCH = {
     "Case": "checks", "check_function": "checks", "check_module": "checks", "check_tensor": "checks",
-    "check_that": "checks", "check_value": "checks", "hidden_seed": "checks",
+    "check_that": "checks", "check_value": "checks", "check_view": "checks", "hidden_seed": "checks",
     "one_epoch_cases": "training_cases", "train_step_cases": "training_cases",
 }
 
@@ -42,6 +42,7 @@ __all__ = [
     "check_tensor",
     "check_that",
     "check_value",
+    "check_view",
     "data_path",
     "hidden_seed",
     "message",

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from autograder import (Incorrect, NotAttempted, check_function, check_module, check_tensor, check_that,
-                        check_value, message, use_catalogue)
+                        check_value, check_view, message, use_catalogue)
 from autograder.learner import i18n
 from autograder.learner.judge import format_correct
 from autograder.learner.messages import CATALOGUE, fill
@@ -247,6 +247,26 @@ def test_check_that_uses_the_given_problem_and_hint():
                                         hint="train longer", namespace={"acc": 0.5}),
           "acc: is below 95%", "Hint: train longer")
     check_that("acc", lambda a: a >= 0.95, "unused", namespace={"acc": 0.97})
+
+
+def test_check_view_tells_a_view_from_a_copy_and_leaves_the_source_as_it_was(capsys):
+    import numpy as np
+
+    readings = np.array([[0.5, 10.0], [1.5, float("nan")]])
+    check_view("shared", "is a copy.", of="readings", summary="shares memory",
+               namespace={"readings": readings, "shared": torch.from_numpy(readings).T})
+    assert "Correct: shared: shares memory" in capsys.readouterr().out
+    assert np.array_equal(readings, [[0.5, 10.0], [1.5, float("nan")]], equal_nan=True)
+    fails(Incorrect, lambda: check_view("shared", "is a copy.", of="readings", hint="wrap it",
+                                        namespace={"readings": readings, "shared": torch.tensor(readings).T}),
+          "shared: is a copy.", "Hint: wrap it")
+    fails(Incorrect, lambda: check_view("pairs", "returns a copy.", args=(torch.arange(4),),
+                                        namespace={"pairs": lambda t: torch.cat([t[:2], t[2:]]).view(-1, 2)}),
+          "pairs: returns a copy.")
+
+    def stub(t):
+        raise NotImplementedError()
+    fails(NotAttempted, lambda: check_view("pairs", "unused", args=(torch.arange(4),), namespace={"pairs": stub}))
 
 
 def test_hidden_checks_pass_silently(capsys):

@@ -281,22 +281,22 @@ def test_grader_reports_the_protections_in_force(run):
 
 
 def test_a_flagged_submission_shows_each_line_and_its_kernel_only_points_wait_for_a_person(run):
-    """The probe replaced through sys.modules: its as_pairs check passed on forged rule evidence."""
+    """The probe replaced through sys.modules: its per_example check passed on forged rule evidence."""
     from nbgrader.api import Gradebook
 
     learner = "attack-interfere-replace-probe-rule"
     row = _row(run, learner)
     assert row.status == "review" and any("sys.modules" in r for r in row.reasons), row.reasons
     with Gradebook(f"sqlite:///{run['out'] / 'gradebook.db'}") as gb:
-        grade = gb.find_grade("tensors-view-infer-check", TOPIC, CHAPTER, learner)
+        grade = gb.find_grade("tensors-size-elements-check", TOPIC, CHAPTER, learner)
         assert (grade.auto_score, grade.needs_manual_grade) == (None, True)
-        honest = gb.find_grade("tensors-view-infer-check", TOPIC, CHAPTER, "honest-pass-solution")
+        honest = gb.find_grade("tensors-size-elements-check", TOPIC, CHAPTER, "honest-pass-solution")
         assert honest.auto_score == 1 and not honest.needs_manual_grade
     feedback = (run["out"] / "feedback" / learner / CHAPTER / f"{TOPIC}.html").read_text()
     assert 'id="review"' in feedback and "sys.modules" in feedback
     assert "waits for review" in feedback
     scores = (run["out"] / "scores.csv").read_text()
-    assert f"{learner},{CHAPTER},tensors-view-infer-check" in scores
+    assert f"{learner},{CHAPTER},tensors-size-elements-check" in scores
     report = (run["out"] / "report.html").read_text()
     first = report.index("<tbody>", report.index('class="flagged"'))
     first_row = report[first:report.index("</tr>", first)]
@@ -318,3 +318,18 @@ def test_the_graders_deliveries_never_reach_the_graded_notebook_or_feedback(run)
 def test_a_torch_function_mode_while_probing_is_reported(run):
     row = _row(run, "attack-interfere-function-mode")
     assert any("mode was active while probing" in r for r in row.reasons), row.reasons
+
+
+def test_a_forged_fact_that_the_grader_judges_from_values_earns_nothing_even_before_review(run):
+    """Issue 21.4: "is a view" is judged from values, so a forged view fact fails outright; "argument
+    unchanged" is judged from states the kernel reports about inputs it holds, so a forged report
+    passes the values and its points wait for a person."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{run['out'] / 'gradebook.db'}") as gb:
+        view = gb.find_grade("tensors-view-infer-check", TOPIC, CHAPTER, "attack-interfere-forge-view-fact")
+        assert (view.auto_score, view.needs_manual_grade) == (0, False)
+        unchanged = gb.find_grade("tensors-scaled-sum-check", TOPIC, CHAPTER, "attack-interfere-forge-unchanged")
+        assert (unchanged.auto_score, unchanged.needs_manual_grade) == (None, True)
+        rebound = gb.find_grade("tensors-index-column-check", TOPIC, CHAPTER, "attack-interfere-rebind-compared-name")
+        assert rebound.auto_score == 0

@@ -15,7 +15,8 @@ import nbformat
 import pytest
 import torch
 
-from autograder import Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed
+from autograder import (Case, check_function, check_module, check_tensor, check_that, check_value, check_view,
+                        hidden_seed)
 from autograder.learner import checks, probe
 from autograder.grading import reference, verdicts
 from autograder.grading.scores import plain
@@ -58,7 +59,8 @@ def test_request_for_the_learner_kernel_holds_no_expected_values(recording):
     check_function("f", [((torch.ones(2),), secret)], namespace={"f": lambda t: secret})
     records = recording()
     request = pickle.loads(base64.b64decode(reference.probe_request(records)))
-    assert [set(p) for p in request["probes"]] == [{"check", "name"}, {"check", "name"}, {"check", "name", "inputs"}]
+    assert [set(p) for p in request["probes"]] == [{"check", "name"}, {"check", "name"},
+                                                   {"check", "name", "inputs", "states"}]
     blob = pickle.dumps(request)
     assert pickle.dumps(4321) not in blob and secret.numpy().tobytes() not in blob
     assert pickle.loads(request["probes"][2]["inputs"])[0][0][0].tolist() == [1.0, 1.0]   # inputs do travel
@@ -129,6 +131,61 @@ def test_stateful_cases_and_after_states_are_judged(recording, monkeypatch):
     assert verdict(step)[1]
     outputs, ok, _ = verdict(ascent)
     assert not ok and "moved the wrong way" in outputs[-1].evalue
+
+
+def _verdict(records, namespace, monkeypatch):
+    """The grader's verdict on one check cell, from the evidence of a probe run on ``namespace``."""
+    outputs = _probe_outputs(records, namespace, monkeypatch)
+    return verdicts.judge_cell(records, verdicts.read_evidence(_cell(outputs), NONCE, len(records)))
+
+
+def test_a_view_is_judged_by_the_grader_from_the_values_the_source_pattern_shows(recording, monkeypatch):
+    table = torch.arange(12).view(3, 4)
+    check_view("column", "was not taken from table by indexing.", of="table",
+               namespace={"table": table, "column": table[:, 1:2]})
+    check_view("pairs", "returns a copy.", args=(table,), namespace={"pairs": lambda t: t.view(-1, 2)})
+    records = recording()
+    assert records[0]["spec"]["expected"] is not None               # the reference run's values, kept by the grader
+    assert all("expected" not in r["probe"] for r in records)
+
+    fresh = torch.arange(12).view(3, 4)
+    passed = _verdict(records, {"table": fresh, "column": fresh[:, 1:2], "pairs": lambda t: t.view(-1, 2)},
+                      monkeypatch)
+    assert passed[1], passed[0]
+    assert fresh.tolist() == torch.arange(12).view(3, 4).tolist()   # the source is restored after probing
+
+    copied = {"table": fresh, "column": fresh[:, 1:2].clone(), "pairs": lambda t: t.view(-1, 2)}
+    outputs, ok, _ = _verdict(records, copied, monkeypatch)
+    assert not ok and "was not taken from table by indexing" in outputs[-1].evalue
+
+    big = torch.zeros(12, dtype=torch.long)                          # table rebound to memory the copy shares
+    big[:3] = fresh[:, 1]
+    rebound = {"table": big.view(3, 4), "column": big[:3].view(3, 1), "pairs": lambda t: t.view(-1, 2)}
+    outputs, ok, _ = _verdict(records, rebound, monkeypatch)
+    assert not ok and "was not taken from table by indexing" in outputs[-1].evalue
+
+    outputs, ok, _ = _verdict(records, {**copied, "column": fresh[:, 1:2], "pairs": lambda t: t.reshape(-1, 2).clone()},
+                              monkeypatch)
+    assert not ok and "returns a copy." in outputs[-1].evalue
+
+
+def test_argument_unchanged_is_judged_by_the_grader_from_the_states_after_the_call(recording, monkeypatch):
+    check_function("f", [((torch.tensor([1.0, 2.0]),), torch.tensor([2.0, 4.0]))], namespace={"f": lambda x: x * 2})
+    records = recording()
+    assert records[0]["probe"]["states"] and records[0]["spec"]["cases"][0]["inputs"][0] is not None
+    assert _verdict(records, {"f": lambda x: x * 2}, monkeypatch)[1]
+    outputs, ok, _ = _verdict(records, {"f": lambda x: x.mul_(2)}, monkeypatch)
+    assert not ok and "changed its argument #1 in place" in outputs[-1].evalue and "underscore" in outputs[-1].evalue
+
+    record = encode({"nonce": NONCE, "request": probe.request_digest(reference.probe_request(records)),
+                     "evidence": [{"defined": True, "callable": True, "cases": [{
+                         "result": {"kind": "tensor", "plain": True, "type": "Tensor", "shape": [2],
+                                    "dtype": "torch.float32", "device": "cpu", "requires_grad": False,
+                                    "is_leaf": True, "grad_fn": None, "values": torch.tensor([2.0, 4.0])},
+                         "raised": None, "not_implemented": False, "after": None}]}]})
+    no_states = nbformat.v4.new_output("display_data", data={probe.EVIDENCE_MIME: base64.b64encode(record).decode()})
+    outputs, ok, malformed = verdicts.judge_cell(records, verdicts.read_evidence(_cell([no_states]), NONCE, 1))
+    assert not ok and "argument states" in malformed             # no report of the arguments: no points
 
 
 @pytest.mark.parametrize("tamper, why", [

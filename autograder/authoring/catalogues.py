@@ -117,7 +117,8 @@ def _plain_spec(spec):
 
 def _sentences(source):
     """The string constants a piece of Python passes as ``problem=``, ``hint=`` or ``summary=``
-    (directly, or through a module-level constant) or as ``check_that``'s third argument."""
+    (directly, or through a module-level constant) or as ``check_that``'s third argument or
+    ``check_view``'s second."""
     tree = ast.parse(source)
     constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
                  and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
@@ -136,13 +137,15 @@ def _sentences(source):
                     add(keyword.value)
             if getattr(node.func, "id", None) == "check_that" and len(node.args) > 2:
                 add(node.args[2])
+            if getattr(node.func, "id", None) == "check_view" and len(node.args) > 1:
+                add(node.args[1])
     return found
 
 
 def check_texts(course_root):
     """``{sentence: where}`` for the sentences the checks show besides ``messages.py``'s: those the
     chapters' check cells pass to them and those the library's ready-made cases pass (``problem=``,
-    ``hint=``, ``summary=``, ``check_that``'s third argument). An f-string is one entry with its
+    ``hint=``, ``summary=``, ``check_that``'s third argument, ``check_view``'s second). An f-string is one entry with its
     ``{expression}`` fields kept, translated with the same fields."""
     texts = {}
     for folder in chapters(Path(course_root) / "solutions"):

@@ -13,6 +13,7 @@ not flagged: the evidence code never reads it. The rules are data (``MODULES``, 
 import ast
 from dataclasses import dataclass
 
+from .. import __all__ as _flat_api
 from ..cells import is_check_cell, is_protected
 
 # dotted names (a module, or an attribute of one) and why using them is flagged
@@ -46,10 +47,7 @@ MODULES = {
 }
 # the public names of these modules are what a notebook uses: allowed
 ALLOWED = ("IPython.display",)
-PUBLIC_API = frozenset({
-    "Case", "CheckFailed", "Incorrect", "NotAttempted", "check_function", "check_module", "check_tensor",
-    "check_that", "check_value", "data_path", "hidden_seed", "message", "one_epoch_cases", "progress", "tr",
-    "tr_plot", "train_step_cases", "use_catalogue"})
+PUBLIC_API = frozenset(_flat_api)   # autograder/__init__.py's flat API
 # names that are flagged wherever they are used (unless the notebook binds them itself)
 NAMES = {
     "exec": "runs dynamic code (exec)",
@@ -328,8 +326,15 @@ MAX_SHOWN = 20                   # flagged lines listed in reasons and feedback;
 
 def kernel_only(records):
     """Whether a check cell's points rest on a fact only the learner's kernel can tell: a ``check_that``
-    rule, whose result is the kernel's word (every other check sends values the grader judges)."""
-    return any(r["spec"]["check"] == "that" for r in records)
+    rule, whose result is the kernel's word, or "argument unchanged", judged from states the kernel
+    reports about inputs it was sent, so a forgery needs no answer (every other check sends values
+    the grader judges against expected values the kernel never sees)."""
+    return any(r["spec"]["check"] == "that" or _judges_unchanged(r["spec"]) for r in records)
+
+
+def _judges_unchanged(spec):
+    return spec["check"] == "function" and bool(spec.get("check_mutation")) and any(
+        state is not None for case in spec["cases"] for state in case.get("inputs") or ())
 
 
 def review_cells(reference, cell_verdicts):

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..learner.probe import REFERENCE_MIME
 from ..cells import grade_id, is_check_cell
 
-CHECK_FUNCTIONS = ("check_tensor", "check_value", "check_function", "check_module", "check_that")
+CHECK_FUNCTIONS = ("check_tensor", "check_value", "check_function", "check_module", "check_that", "check_view")
 PUBLISH = '\n__import__("autograder.learner.probe").learner.probe.publish_records()\n'
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 

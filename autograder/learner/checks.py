@@ -14,6 +14,7 @@ then runs only those probes, and the grading process judges.
 
 import hashlib
 import os
+import pickle
 import sys
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ from .messages import message
 from .outcomes import Incorrect
 
 __all__ = ["Case", "check_function", "check_module", "check_tensor", "check_that", "check_value",
-           "hidden_seed"]
+           "check_view", "hidden_seed"]
 
 RECORD_ENV = "COURSE_GRADING_RECORD"     # "1" in the grader's reference kernel
 SECRET_ENV = "COURSE_GRADING_SECRET"     # the instructor's secret for hidden inputs
@@ -209,6 +210,16 @@ def _after_spec(after):
     return spec
 
 
+def _input_states(name, args):
+    """Each argument's state as the call receives it (a fresh copy, see evidence.fresh): what the judge
+    compares the kernel's report after the call with, so "argument unchanged" is judged from values."""
+    states = [ev.arg_state(ev.fresh(a)) for a in args]
+    if any(s is not None and s["tensor"]["values"] is None and s["tensor"]["device"] != "meta" for s in states):
+        raise ValueError(f"check_function({name!r}): a tensor argument too large to compare after the call "
+                         f"(over {ev.MAX_ELEMENTS} elements); pass check_mutation=False")
+    return states
+
+
 def check_function(name, cases, *, hidden=False, quiet=False, check_mutation=True, requires_grad=None,
                    grad_fn=UNSET, namespace=None):
     """Call the function ``name`` on each case and compare.
@@ -223,16 +234,21 @@ def check_function(name, cases, *, hidden=False, quiet=False, check_mutation=Tru
     cases = [_as_case(c) for c in cases]
     calls = [call_texts(name, c.args, hidden) for c in cases]
     inputs = [(c.args, sorted(int(p) for p in c.after) if c.after else None) for c in cases]
-    probe = {"check": "function", "name": name}
+    probe = {"check": "function", "name": name, "states": check_mutation}
+    received = [c.args for c in cases]
     if _recording():   # before the calls below change shared arguments
         probe["inputs"] = _pickled(inputs)
+        if check_mutation:   # the arguments as the learner's kernel will receive them
+            received = [args for args, _after in pickle.loads(probe["inputs"])]
     spec = {"check": "function", "name": name, "hidden": hidden, "quiet": quiet,
             "check_mutation": check_mutation, "requires_grad": requires_grad, "grad_fn": grad_fn,
             "cases": [{"call": call, "expected": expected_facts(c.expected),
                        "raises": c.raises.__name__ if c.raises else None, "after": _after_spec(c.after),
-                       "problem": c.problem, "hint": c.hint} for c, call in zip(cases, calls)]}
+                       "inputs": _input_states(name, args) if check_mutation else None,
+                       "problem": c.problem, "hint": c.hint} for c, call, args in zip(cases, calls, received)]}
     flags = [[p in (c.after or {}) for p in range(len(c.args))] if c.after else None for c in cases]
-    evidence = ev.probe_function(name, _namespace(namespace), [(c.args, f) for c, f in zip(cases, flags)])
+    evidence = ev.probe_function(name, _namespace(namespace), [(c.args, f) for c, f in zip(cases, flags)],
+                                 check_mutation)
     _finish(spec, evidence, probe)
 
 
@@ -280,3 +296,42 @@ def check_that(name, predicate, problem, *, hint=None, summary=None, hidden=Fals
         probe["libraries"] = _libraries(predicate)
     _finish(spec, ev.probe_that(name, scope, predicate, compared), probe)
 
+
+def _view_pattern(source):
+    """What check_view writes into ``source`` (a tensor or NumPy array): numbers of its shape and dtype
+    that differ from its values at every position, so a copy keeps none of them. None for anything else."""
+    memory = ev.memory_of(source)
+    if memory is None or memory.device.type == "meta":
+        return None
+    current = memory.detach().cpu()
+    if current.dtype == torch.bool:
+        return ~current
+    codes = (-(torch.arange(current.numel()) * 7 + 101)).reshape(current.shape).to(current.dtype)
+    return torch.where(codes == current, codes + 1, codes)
+
+
+def check_view(name, problem, *, of=None, args=None, hint=None, summary=None, hidden=False, quiet=False,
+               namespace=None):
+    """Pass when the tensor called ``name`` shares memory with the notebook's tensor or NumPy array
+    named ``of`` (a change to ``of`` shows in it), or, with ``args``, when the function ``name``
+    returns a tensor sharing memory with its first argument.
+
+    Judged from values: the probe writes a fixed pattern into the source, reads the answer, and restores
+    the source; the grader compares what was read with the reference run's. ``problem`` (and ``hint``)
+    say what is wrong, as in :func:`check_that`.
+    """
+    if (of is None) == (args is None):
+        raise TypeError("check_view needs of= (a notebook name) or args= (the function's arguments)")
+    scope = _namespace(namespace)
+    source = scope.get(of) if args is None else tuple(args)[0]
+    pattern = _view_pattern(source)
+    spec = {"check": "view", "name": name, "of": of, "problem": problem, "hint": hint, "summary": summary,
+            "hidden": hidden, "quiet": quiet, "source": ev.outline(source), "expected": None,
+            "call": None if args is None else call_texts(name, tuple(args), hidden)}
+    probe = {"check": "view", "name": name, "of": of, "pattern": pattern}
+    if args is not None and _recording():
+        probe["args"] = _pickled(tuple(args))
+    evidence = ev.probe_view(name, scope, pattern, of=of, args=None if args is None else tuple(args))
+    if _recording():   # the solution's values while the source held the pattern: what the grader compares with
+        spec["expected"] = (evidence.get("after") or {}).get("values")
+    _finish(spec, evidence, probe)

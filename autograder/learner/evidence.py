@@ -22,8 +22,9 @@ BUILTINS = dict(vars(builtins))
 _Tensor = torch.Tensor
 _Module = torch.nn.Module
 _Size = torch.Size
-_equal = torch.equal
 _no_grad = torch.no_grad
+_from_numpy = torch.from_numpy
+_copy = torch.Tensor.copy_
 _isinstance = isinstance
 _callable = callable
 _type = type
@@ -138,28 +139,13 @@ def error_text(error):
 
 # ---------------------------------------------------------------- state around a call
 
-def snapshot(value):
-    """What a call may change in place: a tensor's values, requires_grad and .grad."""
-    if _isinstance(value, _Tensor):
-        grad = value.grad
-        return (_Tensor.detach(value).clone(), value.requires_grad,
-                None if grad is None else _Tensor.detach(grad).clone())
-    return None
-
-
-def mutation(arg, snap):
-    """How a call changed ``arg`` since ``snap``: a hint key, or None when unchanged."""
-    if snap is None:
+def arg_state(value):
+    """What a call may change in a tensor argument, as values the judge compares with the input it
+    knows: the tensor's facts (values, requires_grad) and its ``.grad``'s; None for other arguments."""
+    if not _isinstance(value, _Tensor):
         return None
-    values, requires_grad, grad = snap
-    if tuple(arg.shape) != tuple(values.shape) or not _equal(_Tensor.detach(arg), values):
-        return "hint_in_place"
-    if arg.requires_grad != requires_grad:
-        return "hint_mutated_requires_grad"
-    now = arg.grad
-    if (grad is None) != (now is None) or (grad is not None and not _equal(grad, now)):
-        return "hint_mutated_grad"
-    return None
+    grad = value.grad
+    return {"tensor": describe_tensor(value), "grad": None if grad is None else describe_tensor(grad)}
 
 
 def fresh(value):
@@ -208,11 +194,11 @@ def probe_value(name, namespace):
     return {"defined": True, "facts": describe(value)}
 
 
-def call_case(function, args, after):
-    """Call ``function`` on private copies of ``args``; report result, error and changes."""
+def call_case(function, args, after, states=False):
+    """Call ``function`` on private copies of ``args``; report result, error and, with ``states``,
+    each argument's state after the call (:func:`arg_state`), which the judge compares with the input."""
     args = tuple(fresh(a) for a in args)
-    snaps = [snapshot(a) for a in args]
-    report = {"result": None, "raised": None, "not_implemented": False, "mutated": None, "after": None}
+    report = {"result": None, "raised": None, "not_implemented": False, "states": None, "after": None}
     try:
         result = function(*args)
     except NotImplementedError:
@@ -222,18 +208,16 @@ def call_case(function, args, after):
         report["raised"] = error_text(error)
         return report
     report["result"] = describe(result)
-    for position, (arg, snap) in enumerate(zip(args, snaps)):
-        hint = mutation(arg, snap)
-        if hint:
-            report["mutated"] = {"arg": position + 1, "hint": hint}
-            break
+    if states:
+        report["states"] = [arg_state(a) for a in args]
     if after:
         report["after"] = [describe_after(a) if want else None for a, want in zip(args, after)]
     return report
 
 
-def probe_function(name, namespace, cases):
-    """Evidence for check_function: ``cases`` is a list of ``(args, after_flags)``."""
+def probe_function(name, namespace, cases, states=False):
+    """Evidence for check_function: ``cases`` is a list of ``(args, after_flags)``; ``states``: report
+    the tensor arguments' states after each call (for "argument unchanged")."""
     found, function, missing = lookup(name, namespace)
     if not found:
         return {"defined": False, "missing": missing}
@@ -241,7 +225,7 @@ def probe_function(name, namespace, cases):
         return {"defined": True, "callable": False, "type": type_name(function)}
     reports = []
     for args, after in cases:
-        report = call_case(function, args, after)
+        report = call_case(function, args, after, states)
         reports.append(report)
         if report["not_implemented"] or report["raised"]:
             break
@@ -310,3 +294,60 @@ def probe_that(name, namespace, predicate, compared=()):
         return {"defined": True, "result": None, "raised": None, "not_implemented": True}
     except Exception as error:
         return {"defined": True, "result": None, "raised": error_text(error), "not_implemented": False}
+
+
+# ---------------------------------------------------------------- memory sharing, judged from values
+
+def memory_of(value):
+    """A tensor on the memory of ``value`` (a plain tensor, or a writable NumPy array), or None."""
+    if _isinstance(value, _Tensor):
+        return _Tensor.detach(value) if _type(value) in _PLAIN_TENSOR_TYPES else None
+    if type_name(value) == "numpy.ndarray" and value.flags.writeable:
+        try:
+            return _from_numpy(value)
+        except Exception:   # a layout torch cannot wrap (negative strides): nothing to write through
+            return None
+    return None
+
+
+def _while_holding(source, pattern, read):
+    """``read()`` while ``source`` holds ``pattern`` (same shape and dtype), then ``source`` restored;
+    None when ``source`` cannot hold it."""
+    memory = memory_of(source)
+    if (memory is None or pattern is None or tuple(_Tensor.size(memory)) != tuple(pattern.shape)
+            or memory.dtype != pattern.dtype):
+        return None
+    with _no_grad():
+        saved = _Tensor.clone(memory)
+        try:
+            _copy(memory, pattern.to(memory.device))
+            return read()
+        finally:
+            _copy(memory, saved)
+
+
+def probe_view(name, namespace, pattern, *, of=None, args=None):
+    """Evidence for check_view: the facts of the answer (the tensor called ``name``, or what the function
+    ``name`` returns on ``args``) before and while its source (the notebook's ``of``, or ``args[0]``) holds
+    ``pattern``. A view shows the pattern; a copy keeps its values. The grader compares them with the
+    reference run's, so the kernel reports values, never a verdict on sharing."""
+    found, value, missing = lookup(name, namespace)
+    if not found:
+        return {"defined": False, "missing": missing}
+    if args is not None:
+        if not _callable(value):
+            return {"defined": True, "callable": False, "type": type_name(value)}
+        args = tuple(fresh(a) for a in args)
+        try:
+            value = value(*args)
+        except NotImplementedError:
+            return {"defined": True, "callable": True, "not_implemented": True}
+        except Exception as error:  # a learner bug, reported as data
+            return {"defined": True, "callable": True, "raised": error_text(error)}
+        source = args[0]
+    elif of in namespace:
+        source = namespace[of]
+    else:
+        return {"defined": False, "missing": of}
+    return {"defined": True, "callable": True, "source": outline(source), "before": describe(value),
+            "after": _while_holding(source, pattern, lambda: describe(value))}

@@ -21,6 +21,7 @@ UNSET = "__unset__"
 
 # Bound once: in JupyterLab a learner's monkeypatch of torch must not change a verdict either.
 _isclose = torch.isclose
+_isnan = torch.isnan
 _as_tensor = torch.as_tensor
 _tensor = torch.tensor
 
@@ -407,6 +408,53 @@ def _judge_after(spec, case, call, report):
             compare_tensor(label, rebuild(state), want["tensor"])
 
 
+def _kept(found, expected):
+    """Where two same-shape CPU tensors hold the same value (NaN where NaN was)."""
+    kept = found == expected
+    if found.dtype.is_floating_point or found.dtype.is_complex:
+        kept |= _isnan(found) & _isnan(expected)
+    return kept
+
+
+def same_values(found, expected):
+    """Whether two CPU tensors hold the same values exactly (NaN where NaN was)."""
+    if found.shape != expected.shape or found.dtype != expected.dtype:
+        return False
+    return bool(_kept(found, expected).all())
+
+
+def _state_change(before, after):
+    """The hint key for how a tensor argument's state ``after`` a call differs from the input ``before``
+    (both :func:`autograder.learner.evidence.arg_state`), or None."""
+    _require(isinstance(after, dict) and isinstance(before, dict), "argument state")
+    was, now = TensorFacts(before["tensor"]), TensorFacts(after["tensor"])
+    if (now.shape != was.shape or now.dtype != was.dtype
+            or (was.values is not None and (now.values is None or not same_values(now.values, was.values)))):
+        return "hint_in_place"
+    if now.requires_grad != was.requires_grad:
+        return "hint_mutated_requires_grad"
+    grad_was, grad_now = before.get("grad"), after.get("grad")
+    if (grad_was is None) != (grad_now is None):
+        return "hint_mutated_grad"
+    if grad_was is not None:
+        grad_was, grad_now = TensorFacts(grad_was), TensorFacts(grad_now)
+        if grad_now.values is None or grad_was.values is None or not same_values(grad_now.values, grad_was.values):
+            return "hint_mutated_grad"
+    return None
+
+
+def _argument_changed(inputs, states):
+    """``(position, hint key)`` of the first tensor argument a call changed, judged from the states the
+    kernel reported after the call against the inputs the check sent; None when all are unchanged."""
+    _require(isinstance(states, list) and len(states) == len(inputs), "argument states")
+    for position, (before, after) in enumerate(zip(inputs, states)):
+        if before is not None:
+            hint = _state_change(before, after)
+            if hint:
+                return position + 1, hint
+    return None
+
+
 def judge_function(spec, evidence):
     if not evidence.get("defined"):
         _not_found(spec, evidence)
@@ -431,10 +479,10 @@ def judge_function(spec, evidence):
         found = rebuild(report.get("result"))
         compare_value(message("result_of", call=call), found, case["expected"], hidden=hidden,
                       requires_grad=spec.get("requires_grad"), grad_fn=spec.get("grad_fn", UNSET))
-        mutated = report.get("mutated")
-        if spec.get("check_mutation", True) and mutated:
-            _require(isinstance(mutated, dict) and str(mutated.get("hint", "")).startswith("hint_"), "mutation")
-            raise Incorrect(message("mutated", call=call, position=mutated.get("arg")), message(mutated["hint"]))
+        if spec.get("check_mutation", True) and case.get("inputs"):
+            changed = _argument_changed(case["inputs"], report.get("states"))
+            if changed:
+                raise Incorrect(message("mutated", call=call, position=changed[0]), message(changed[1]))
         _judge_after(spec, case, call, report)
     return _confirm(spec, message("summary_function", count=len(spec["cases"])))
 
@@ -511,8 +559,42 @@ def judge_that(spec, evidence):
     return _confirm(spec, _text(spec.get("summary")) or message("summary_ok"))
 
 
+def judge_view(spec, evidence):
+    """Memory sharing, from values: while the source held the check's pattern, the answer must hold the
+    reference run's values (grading); in JupyterLab, with no reference, it must have changed everywhere."""
+    if not evidence.get("defined"):
+        _not_found(spec, evidence)
+    name = spec["name"]
+    if spec.get("call") is not None:
+        if not evidence.get("callable"):
+            raise Incorrect(message("not_callable", name=name, found=evidence.get("type", "object")))
+        if evidence.get("not_implemented"):
+            raise NotAttempted(message("not_implemented", name=name))
+        if evidence.get("raised"):
+            raise Incorrect(message("raised", call=localized(spec["call"]),
+                                    error=error_sentence(evidence["raised"])))
+    if evidence.get("source") != spec["source"]:   # the source rebound to something else
+        raise Incorrect(message("compared_changed", name=name, other=spec["of"] or "?",
+                                expected=_outline_text(spec["source"])))
+    problem = Incorrect(message("condition", name=name, problem=_text(spec["problem"])), _text(spec.get("hint")))
+    before, after = rebuild(evidence.get("before")), evidence.get("after")
+    if not isinstance(before, TensorFacts) or not before.plain or before.values is None or after is None:
+        raise problem
+    after = rebuild(after)
+    _require(isinstance(after, TensorFacts), "view facts")
+    expected = spec.get("expected")
+    if after.values is None or after.shape != before.shape:
+        raise problem
+    if expected is not None:
+        if not same_values(after.values, expected):
+            raise problem
+    elif after.dtype != before.dtype or bool(_kept(after.values, before.values).any()):
+        raise problem
+    return _confirm(spec, _text(spec.get("summary")) or message("summary_ok"))
+
+
 JUDGES = {"tensor": judge_tensor, "value": judge_value, "function": judge_function,
-          "module": judge_module, "that": judge_that}
+          "module": judge_module, "that": judge_that, "view": judge_view}
 
 
 def judge(spec, evidence):

@@ -66,7 +66,10 @@ def _one(probe, namespace):
         cases = pickle.loads(probe["inputs"])
         return ev.probe_function(probe["name"], namespace,
                                  [(args, [p in after for p in range(len(args))] if after else None)
-                                  for args, after in cases])
+                                  for args, after in cases], probe.get("states", False))
+    if kind == "view":
+        args = pickle.loads(probe["args"]) if probe.get("args") else None
+        return ev.probe_view(probe["name"], namespace, probe.get("pattern"), of=probe.get("of"), args=args)
     if kind == "module":
         return ev.probe_module(probe["name"], namespace, probe.get("sample"), probe.get("inputs"))
     if kind == "that":

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 
-from autograder import check_function, check_tensor, check_that, hidden_seed
+from autograder import check_function, check_tensor, check_that, check_view, hidden_seed
 
 
 # %% [markdown]
@@ -350,8 +350,8 @@ second_column = table[:, 1:2]
 check_tensor("second_column", torch.tensor([[1], [5], [9]]))
 ### BEGIN HIDDEN TESTS
 check_tensor("second_column", torch.tensor([[1], [5], [9]]), hidden=True)
-check_that("second_column", lambda c: c.untyped_storage().data_ptr() == table.untyped_storage().data_ptr(),
-           "holds the right numbers but was not taken from table by indexing.", hidden=True)
+check_view("second_column", "holds the right numbers but was not taken from table by indexing.", of="table",
+           hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -372,16 +372,15 @@ check_function("as_pairs", [
     ((table,), torch.tensor([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [10, 11]])),
     ((torch.tensor([5.0, 6.0, 7.0, 8.0]),), torch.tensor([[5.0, 6.0], [7.0, 8.0]])),
 ])
-check_that("as_pairs", lambda f: f(table).data_ptr() == table.data_ptr(),
-           "returns a copy; a view shares the memory of the tensor it was made from.", summary="returns a view")
+check_view("as_pairs", "returns a copy; a view shares the memory of the tensor it was made from.", args=(table,),
+           summary="returns a view")
 ### BEGIN HIDDEN TESTS
 _gen = torch.Generator().manual_seed(hidden_seed(42))
 _n = int(torch.randint(2, 9, (1,), generator=_gen))
 _t = torch.randn(_n, 2, 3, generator=_gen)
 _s = torch.randint(-9, 9, (2 * _n + 2,), generator=_gen)
 check_function("as_pairs", [((_t,), _t.reshape(3 * _n, 2)), ((_s,), _s.reshape(_n + 1, 2))], hidden=True)
-check_that("as_pairs", lambda f: f(_t).data_ptr() == _t.data_ptr(), "returns a copy, not a view.", hidden=True,
-           inputs={"_t": _t})
+check_view("as_pairs", "returns a copy, not a view.", args=(_t,), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -780,12 +779,11 @@ shared = torch.from_numpy(readings).T
 # %% nbgrader={"grade": true, "grade_id": "tensors-numpy-shared-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check_tensor("shared", torch.tensor([[0.5, 1.5, 2.5, 3.5], [10.0, 20.0, 30.0, 40.0], [100.0, 200.0, 300.0, 400.0]],
                                     dtype=torch.float64))
-check_that("shared", lambda t: t.data_ptr() == readings.ctypes.data,
-           "holds the right values, but in memory of its own: it is a copy (torch.tensor() always copies).",
-           hint="look for the function that wraps a NumPy array instead of copying it.",
+check_view("shared", "holds the right values, but in memory of its own: it is a copy (torch.tensor() always copies).",
+           of="readings", hint="look for the function that wraps a NumPy array instead of copying it.",
            summary="shares its memory with readings")
 ### BEGIN HIDDEN TESTS
-check_that("shared", lambda t: np.shares_memory(t.numpy(), readings), "does not share memory with readings.", hidden=True)
+check_view("shared", "does not share memory with readings.", of="readings", hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
