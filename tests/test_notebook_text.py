@@ -1,5 +1,6 @@
 """``tr`` and ``tr_plot`` (issue 23): a chapter's printed words and plot labels in the notebook's language."""
 
+import ast
 import warnings
 
 import matplotlib
@@ -77,3 +78,35 @@ def test_without_a_font_plots_keep_english_and_one_line_says_how_to_install_one(
         warnings.simplefilter("error")
         fig.canvas.draw()
     plt.close(fig)
+
+
+PLOT_TEXT_CALLS = {"set_title", "suptitle", "set_xlabel", "set_ylabel", "text", "annotate"}
+FORMULA_WORDS = {"sin", "cos", "exp", "log", "tanh", "relu"}
+
+
+def _plot_words(node):
+    """English words of a string literal written on a plot (a formula such as "x sin x" has none)."""
+    import re
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [w for w in re.findall(r"[A-Za-z]{3,}", node.value) if w.lower() not in FORMULA_WORDS]
+    return []
+
+
+def test_every_plot_text_with_words_goes_through_tr_plot():
+    """A title, axis label or legend label written as a plain string would stay English in the Chinese
+    edition: each one with words must be ``tr_plot(...)``."""
+    problems = []
+    for script in sorted(REPO.glob("solutions/*/*.py")):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            texts = list(node.args[:1]) if name in PLOT_TEXT_CALLS else []
+            texts += [k.value for k in node.keywords if k.arg == "label"]
+            for text in texts:
+                if _plot_words(text):
+                    problems.append(f"{script.relative_to(REPO)}:{text.lineno}: {text.value!r}")
+    assert not problems, "plot texts not wrapped in tr_plot:\n" + "\n".join(problems)
+    # their Chinese words: texts.po has no untranslated entry (tests/test_translation.py)
+

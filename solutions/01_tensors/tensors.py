@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 
-from autograder import check_function, check_tensor, check_that, check_view, hidden_seed
+from autograder import check_function, check_tensor, check_that, check_view, hidden_seed, tr_plot
 
 
 # %% [markdown]
@@ -862,7 +862,7 @@ print(rings.shape)
 
 fig, ax = plt.subplots(figsize=(3, 3))
 ax.imshow(rings.numpy(), cmap="gray")
-ax.set_title("a 16x16 tensor as an image")
+ax.set_title(tr_plot("a 16x16 tensor as an image"))
 ax.axis("off")
 plt.show()
 

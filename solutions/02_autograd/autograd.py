@@ -26,7 +26,7 @@
 import torch
 import matplotlib.pyplot as plt
 
-from autograder import Case, check_function, check_tensor, check_that, hidden_seed
+from autograder import Case, check_function, check_tensor, check_that, hidden_seed, tr_plot
 
 # %% [markdown]
 # ## 1. Tensors that remember where they came from
@@ -617,7 +617,7 @@ print(torch.allclose(slope, calculus, atol=1e-5))
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(xs.detach().cpu(), fx.detach().cpu(), label="f(x) = x sin x")
-ax.plot(xs.detach().cpu(), slope.cpu(), label="f'(x) by autograd", linewidth=3, alpha=0.5)
+ax.plot(xs.detach().cpu(), slope.cpu(), label=tr_plot("f'(x) by autograd"), linewidth=3, alpha=0.5)
 ax.plot(xs.detach().cpu()[::6], calculus.cpu()[::6], "k.", label="sin x + x cos x")
 ax.axhline(0, color="gray", linewidth=0.5)
 ax.set_xlabel("x")

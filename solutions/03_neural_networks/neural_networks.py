@@ -33,7 +33,7 @@ from torch.fx import symbolic_trace
 from torch.fx.passes.shape_prop import ShapeProp
 
 from autograder import (Case, check_function, check_module, check_tensor, check_that, check_value, hidden_seed,
-                        train_step_cases)
+                        tr_plot, train_step_cases)
 
 
 # %% [markdown]
@@ -142,7 +142,8 @@ def draw_network(ax, stages):
 
 fig, ax = plt.subplots(figsize=(11, 2.8), layout="constrained")
 draw_network(ax, net_stages)
-ax.set_title("Net on one 1 x 32 x 32 image: each block is the tensor after the operations on the arrow before it",
+ax.set_title(tr_plot("Net on one 1 x 32 x 32 image: each block is the tensor after the operations on the "
+                     "arrow before it"),
              fontsize=9)
 plt.show()
 
@@ -589,7 +590,7 @@ boxes, arrows = graph_layout(loss.grad_fn, {id(p): name for name, p in net.named
 print(len(boxes), "nodes,", sum(label.startswith("AccumulateGrad") for label, _, _ in boxes.values()), "of them leaves")
 fig, ax = plt.subplots(figsize=(8, 7.5), layout="constrained")
 draw_graph(ax, boxes, arrows)
-ax.set_title("the graph behind loss, from loss.grad_fn (top) along next_functions", fontsize=9)
+ax.set_title(tr_plot("the graph behind loss, from loss.grad_fn (top) along next_functions"), fontsize=9)
 plt.show()
 
 # %% [markdown]
