@@ -851,12 +851,12 @@ check_that("load_checkpoint", lambda load: resumes_exactly(save_checkpoint, load
 ### BEGIN SOLUTION
 torch.manual_seed(9)
 ring_model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1)).to(device)
-ring_train = RingDataset(*make_rings(4000, torch.Generator().manual_seed(10)))
+ring_train = RingDataset(*make_rings(2000, torch.Generator().manual_seed(10)))
 ring_val = RingDataset(*make_rings(1000, torch.Generator().manual_seed(11)))
-ring_loader = DataLoader(ring_train, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(12))
-ring_optimizer = optim.AdamW(ring_model.parameters(), lr=3e-3, weight_decay=1e-4)
+ring_loader = DataLoader(ring_train, batch_size=50, shuffle=True, generator=torch.Generator().manual_seed(12))
+ring_optimizer = optim.AdamW(ring_model.parameters(), lr=5e-3)
 ring_loss = nn.BCEWithLogitsLoss()
-for ring_epoch in range(20):
+for ring_epoch in range(10):
     ring_model.train()
     for points, targets in ring_loader:
         ring_optimizer.zero_grad()
