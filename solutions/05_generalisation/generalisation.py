@@ -566,12 +566,12 @@ def groups_as_asked(make, model, lr=0.01, weight_decay=0.2):
 
 _conv_bn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(144, 10))
 check_that("adamw_with_groups", lambda f: isinstance(f(_conv_bn, 0.01, 0.2), optim.AdamW),
-           "does not return an optim.AdamW.", quiet=True)
+           "does not return an optim.AdamW.", inputs={"_conv_bn": _conv_bn}, quiet=True)
 check_that("adamw_with_groups", lambda f: groups_as_asked(f, _conv_bn),
            "does not put the parameters with two or more dimensions, with weight_decay, in the first group and "
            "the rest, without weight decay, in the second.",
            hint="p.ndim is the number of dimensions of a parameter; a group is a dict with 'params' and "
-                "'weight_decay'.", summary="AdamW with decay on weight matrices only")
+                "'weight_decay'.", inputs={"_conv_bn": _conv_bn}, summary="AdamW with decay on weight matrices only")
 ### BEGIN HIDDEN TESTS
 check_that("adamw_with_groups", lambda f: groups_as_asked(f, nn.Sequential(nn.Linear(3, 5), nn.LayerNorm(5), nn.Linear(5, 2)),
                                                           lr=0.5, weight_decay=0.03),
