@@ -12,7 +12,8 @@ import unicodedata
 # PyTorch's own terms that Chinese PyTorch texts write in English.
 ALLOWED_WORDS = {"Python", "PyTorch", "NumPy", "CPU", "GPU", "CUDA", "JupyterLab", "Jupyter", "UTC", "SGD",
                  "dtype", "float", "int", "str", "bool", "set", "list", "tuple", "dict",
-                 "pickle", "Debian", "Ubuntu"}
+                 "pickle", "Debian", "Ubuntu",
+                 "nan", "inf"}   # a float value as PyTorch prints it ("the value there is nan")
 _CODE_CHARS = re.compile(r"[._()\[\]=<>/#'\"0-9{}*+\-@%:,!?`…^|\\]")
 _TOKEN = re.compile(r"[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")   # a run of non-space, non-CJK characters
 _ERROR_TEXT = re.compile(r"\b[A-Z]\w*(Error|Exception|Warning|Interrupt)\b:.*?(?=。\s*$|。\s*\n|$)", re.M)

@@ -104,6 +104,38 @@ def test_learner_evidence_judged_in_the_grader_gives_the_in_kernel_verdicts(reco
     assert not ok and outputs[-1].ename == "NotAttempted"
 
 
+def test_a_rule_that_calls_the_cells_own_functions_is_judged_without_the_cell(recording, monkeypatch):
+    """The learner's kernel never runs the check cell: a rule (a hidden lambda included) gets the visible
+    functions it calls, through one another, and a helper from the hidden part is refused."""
+    source = ('def square(x):\n    return x * x\n\n\n'
+              'def squares_right(f, n=3):\n    return all(f(i) == square(i) for i in range(n))\n\n\n'
+              'check_that("sq", squares_right, "does not square.")\n'
+              '### BEGIN HIDDEN TESTS\n'
+              'check_that("sq", lambda f: squares_right(f, n=hidden_seed(5) % 7 + 5), "fails for more.", hidden=True)\n'
+              '### END HIDDEN TESTS\n')
+    scope = {"check_that": check_that, "hidden_seed": hidden_seed, "sq": lambda x: x * x}
+    exec(source, scope)   # the reference kernel runs the cell as written
+    records = recording()
+    calls, defs = reference.check_calls(source)
+    for call, record in zip(calls, records):
+        record["probe"]["predicate"], record["probe"]["defs"] = reference._predicate_source(call, defs, source)
+    assert [len(r["probe"]["defs"]) for r in records] == [2, 2]
+
+    learner = {"sq": lambda x: x ** 2, "hidden_seed": hidden_seed}   # no square, no squares_right
+    outputs, ok, _ = verdicts.judge_cell(records, verdicts.read_evidence(
+        _cell(_probe_outputs(records, learner, monkeypatch)), NONCE, 2))
+    assert ok, outputs
+    outputs, ok, _ = verdicts.judge_cell(records, verdicts.read_evidence(
+        _cell(_probe_outputs(records, {"sq": lambda x: x + x}, monkeypatch)), NONCE, 2))
+    assert not ok and "does not square" in outputs[-1].evalue
+
+    hidden_helper = source.replace("check_that(\"sq\", squares_right", "check_that(\"sq\", lambda f: cube(f)")
+    hidden_helper = hidden_helper.replace("### END HIDDEN TESTS", "def cube(f):\n    return f(2) == 8\n### END HIDDEN TESTS")
+    calls, defs = reference.check_calls(hidden_helper)
+    with pytest.raises(reference.ReferenceFailed, match="cube, defined in the hidden tests"):
+        reference._predicate_source(calls[0], defs, hidden_helper)
+
+
 def test_stateful_cases_and_after_states_are_judged(recording, monkeypatch):
     def step(model, lr):
         with torch.no_grad():

@@ -61,17 +61,29 @@ def check_calls(source):
     return calls, defs
 
 
+def _rule_defs(node, defs, source):
+    """The sources of the cell's functions a rule calls, directly or through one another, in source order:
+    the learner's kernel never runs the check cell, so it defines them before it evaluates the rule."""
+    visible_end = source.find(HIDDEN_BEGIN)
+    used, todo = set(), [node]
+    while todo:
+        for name in {n.id for n in ast.walk(todo.pop()) if isinstance(n, ast.Name)} & set(defs) - used:
+            start = sum(len(line) for line in source.splitlines(keepends=True)[:defs[name].lineno - 1])
+            if visible_end != -1 and start > visible_end:
+                raise ReferenceFailed(f"check_that's rule calls {name}, defined in the hidden tests: define it "
+                                      "in the visible part or write the rule as a lambda")
+            used.add(name)
+            todo.append(defs[name])
+    return [ast.get_source_segment(source, defs[name]) for name in sorted(used, key=lambda n: defs[n].lineno)]
+
+
 def _predicate_source(call, defs, source):
     node = call.args[1] if len(call.args) > 1 else next(
         (k.value for k in call.keywords if k.arg == "predicate"), None)
     if isinstance(node, ast.Lambda):
-        return f"({ast.get_source_segment(source, node)})", []
+        return f"({ast.get_source_segment(source, node)})", _rule_defs(node, defs, source)
     if isinstance(node, ast.Name) and node.id in defs:
-        visible_end = source.find(HIDDEN_BEGIN)
-        start = sum(len(line) for line in source.splitlines(keepends=True)[:defs[node.id].lineno - 1])
-        if visible_end != -1 and start > visible_end:
-            raise ReferenceFailed(f"check_that's rule {node.id} is defined in the hidden tests: write it as a lambda")
-        return node.id, [ast.get_source_segment(source, defs[node.id])]
+        return node.id, _rule_defs(node, defs, source)
     raise ReferenceFailed("check_that needs a lambda, or a function defined in the same check cell")
 
 
