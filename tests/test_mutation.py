@@ -55,6 +55,9 @@ def test_report_requires_the_rate_and_an_honest_list_of_equivalents():
     assert not ok
     text, ok = report(results, {"ch": {"g": {"b": "x", "gone": "no longer generated"}}}, min_rate=0.5)
     assert not ok and "NOT GENERATED" in text
+    slow = {"ch": [Result("g", "a", True, "check failed", 0.1), Result("g", "b", True, "timeout", 30.0)]}
+    text, ok = report(slow, {"ch": {"g": {"b": "batches of one: slower, same model"}}}, min_rate=0.9)
+    assert ok and "equivalent, past the time limit this run: b" in text   # an equivalent may be slower
 
 
 def test_a_child_that_dies_without_reporting_is_no_kill_and_fails_the_report(tmp_path):
