@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from needs import in_ci   # this folder is on sys.path when the script runs
+
 REPO = Path(__file__).resolve().parent.parent
 USER = "course-tester"
 # The red-team suite runs where its attacks meet namespaces (root's run in make test, and userns here); in
@@ -164,7 +166,7 @@ def main(argv=None):
                 if _run_as(probe, uid=uid, gid=gid, env=env, closed=closed, stash=stash, timeout=60) != 0:
                     print(f"unprivileged run, mode userns: SKIPPED: {who} cannot create user namespaces on "
                           "this kernel; grading falls back to rlimits there", file=sys.stderr)
-                    if os.environ.get("CI") == "true":   # CI must test the mode it is meant to (tests/needs.py)
+                    if in_ci():   # CI must test the mode it is meant to
                         failed.append(mode)
                     continue
             command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--basetemp={scratch}/pytest-{mode}",

@@ -1,12 +1,12 @@
 """Every message a learner reads from the checks, in both editions (issues 23 and 24).
 
 One kernel per chapter runs, at every exercise, the untouched starter, each realistic wrong answer
-(tests/wrong_answers/: Incorrect, in English with the message it names) and the solution, each followed by the exercise's check cell (hidden checks
-included), judged once as the English and once as the Chinese notebook's kernel (JupyterLab tells a
-kernel its notebook in ``JPY_SESSION_NAME``); then the progress cell in each language. Every
-message and progress line is scanned: no object dump (``<... object at 0x...>``, a multi-line
-repr) in either edition, and in the Chinese one no English word outside code, no half-width
-``: ``/``; `` after Chinese, no space before 的.
+(tests/wrong_answers/: Incorrect, in English with the message it names) and the solution, each
+followed by the exercise's check cell (hidden checks included), judged once as the English and once
+as the Chinese notebook's kernel (JupyterLab tells a kernel its notebook in ``JPY_SESSION_NAME``);
+then the progress cell in each language. Every message and progress line is scanned: no object dump
+(``<... object at 0x...>``, a multi-line repr) in either edition, and in the Chinese one no English
+word outside code, no half-width ``: ``/``; `` after Chinese, no space before 的.
 """
 
 import builtins

@@ -1,6 +1,7 @@
 """``tr`` and ``tr_plot`` (issue 23): a chapter's printed words and plot labels in the notebook's language."""
 
 import ast
+import re
 import warnings
 
 import matplotlib
@@ -86,8 +87,6 @@ FORMULA_WORDS = {"sin", "cos", "exp", "log", "tanh", "relu"}
 
 def _plot_words(node):
     """English words of a string literal written on a plot (a formula such as "x sin x" has none)."""
-    import re
-
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [w for w in re.findall(r"[A-Za-z]{3,}", node.value) if w.lower() not in FORMULA_WORDS]
     return []
@@ -109,4 +108,3 @@ def test_every_plot_text_with_words_goes_through_tr_plot():
                     problems.append(f"{script.relative_to(REPO)}:{text.lineno}: {text.value!r}")
     assert not problems, "plot texts not wrapped in tr_plot:\n" + "\n".join(problems)
     # their Chinese words: texts.po has no untranslated entry (tests/test_translation.py)
-

@@ -21,7 +21,6 @@ UNSET = "__unset__"
 
 # Bound once: in JupyterLab a learner's monkeypatch of torch must not change a verdict either.
 _isclose = torch.isclose
-_isnan = torch.isnan
 _as_tensor = torch.as_tensor
 _tensor = torch.tensor
 
@@ -409,11 +408,8 @@ def _judge_after(spec, case, call, report):
 
 
 def _kept(found, expected):
-    """Where two same-shape CPU tensors hold the same value (NaN where NaN was)."""
-    kept = found == expected
-    if found.dtype.is_floating_point or found.dtype.is_complex:
-        kept |= _isnan(found) & _isnan(expected)
-    return kept
+    """Where two same-shape, same-dtype CPU tensors hold the same value (NaN where NaN was)."""
+    return _isclose(found, expected, rtol=0, atol=0, equal_nan=True)
 
 
 def same_values(found, expected):
