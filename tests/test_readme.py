@@ -97,3 +97,35 @@ def test_the_command_finder_finds_what_it_must():
                      ".venv/bin/course override cy 01 ex 1 --out demo\n```\nand `make`.")
     assert found == [("make", ["lab", "EDITION=zh"]), ("make", ["grade", "SUBMISSIONS=x"]),
                      ("course", ["override", "cy", "01", "ex", "1", "--out", "demo"])]
+
+
+def _printed_by_zeros_long_check(notebook, monkeypatch):
+    """Every line the chapter's zeros_long check prints for the untouched starter, a float answer and a
+    right one, in the language of ``notebook`` (its kernel reads the language as JupyterLab tells it)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder.cells import grade_id
+
+    nb = nbformat.read(notebook, as_version=4)
+    cells = {grade_id(c): c for c in nb.cells}
+    check = cells["tensors-zeros-long-check"].source
+    answers = [cells["tensors-zeros-long"].source, "def zeros_long(rows, cols):\n    return torch.zeros(rows, cols)",
+               "def zeros_long(rows, cols):\n    return torch.zeros(rows, cols, dtype=torch.long)"]
+    nb.cells = [nb.cells[1]] + [nbformat.v4.new_code_cell(s) for answer in answers for s in (answer, check)]
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    NotebookClient(nb, allow_errors=True, timeout=300).execute()
+    printed = [line for cell in nb.cells[2::2] for out in cell.outputs
+               for line in (out.get("evalue") or out.get("text") or "").splitlines()]
+    return [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in printed]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("readme", "notebook"), [("README.md", "notebooks/01_tensors/tensors.ipynb"),
+                                                  ("README.zh.md", "notebooks/zh/01_tensors/tensors.ipynb")])
+def test_the_check_answering_in_a_readme_is_what_the_check_prints(readme, notebook, monkeypatch):
+    text = (REPO / readme).read_text()
+    block = next(b for b in re.findall(r"```[^\n]*\n(.*?)```", text, re.DOTALL) if "zeros_long" in b)
+    shown = [line.strip() for line in block.splitlines() if line.strip()]
+    printed = _printed_by_zeros_long_check(REPO / notebook, monkeypatch)
+    assert len(shown) == 4 and not [line for line in shown if line not in printed], (shown, printed)
