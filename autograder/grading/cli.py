@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..paths import REPO_ROOT
 from . import sandbox
 from .last_class import remember
+from .ownership import give_to_folder_owner
 from .pipeline import STATUS_FILE, grade
 
 
@@ -87,6 +88,7 @@ def _run(course_root, submissions, out, args, limits=None):
         print(f"course grade: cannot use the gradebook {_without_password(args.db or 'gradebook.db')}: "
               f"{type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
+    give_to_folder_owner(report.out_dir, [*report.written, report.out_dir / ".work"])
     remember(course_root, out, database=bool(getattr(args, "db", None)))   # what `make formgrader` opens
     print(summary(report))
     return 0
@@ -142,6 +144,7 @@ def override_command(args):
         return 2
     root = Path.cwd() if (Path.cwd() / "notebooks").is_dir() else REPO_ROOT
     written = export(root, args.out, refresh_feedback=[(args.learner, args.chapter)], db_url=getattr(args, "db", None))
+    give_to_folder_owner(args.out, written)
     what = ("back to the autograder's score" if score is None else
             "set by hand: make grade keeps it until you change it here or in formgrader")
     print(f"{args.learner} {args.chapter} {args.exercise}: {now:g} points ({what})")

@@ -7,12 +7,12 @@ documents: learners read the outbound folder, write into the inbound one without
 read only the feedback whose name is their submission's secret hash.
 """
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..learner.i18n import LANGUAGES, SOURCE_LANGUAGE, notebook_language
+from ..grading.ownership import give_to_folder_owner
 from ..paths import REPO_ROOT, run_nbgrader
 from .config import course_id
 
@@ -59,18 +59,6 @@ def release(site, chapter, *, repo=REPO_ROOT, editions=LANGUAGES):
     return released
 
 
-def _owner(path):
-    stat = path.stat()
-    return stat.st_uid, stat.st_gid
-
-
-def _give(tree, owner):
-    if os.geteuid() == 0:
-        for folder, _dirs, files in os.walk(tree):
-            for name in [folder, *[os.path.join(folder, f) for f in files]]:
-                os.chown(name, *owner)
-
-
 def collect(site, chapter, *, editions=LANGUAGES):
     """Copy each learner's latest submission of ``chapter`` into ``course_dir/submitted/<id>/<chapter>/``
     (with nbgrader's timestamp.txt, which grading reads for lateness); returns the learners' ids."""
@@ -86,7 +74,7 @@ def collect(site, chapter, *, editions=LANGUAGES):
                    f"--CourseDirectory.root={site.course_dir}",
                    f"--CourseDirectory.db_url=sqlite:///{work / 'exchange.db'}"], cwd=site.course_dir)
     after = {p: p.stat().st_mtime_ns for p in submitted.glob(f"*/{chapter}/timestamp.txt")}
-    _give(site.course_dir, _owner(site.course_dir))
+    give_to_folder_owner(site.course_dir)
     return sorted(p.parent.parent.name for p, t in after.items() if before.get(p) != t)
 
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / ".artifacts"
 CHAPTER, NOTEBOOK = "01_tensors", "tensors.ipynb"
 WRONG = ("tensors-zeros-long", "def zeros_long(rows, cols):\n    return torch.zeros(rows, cols)\n")
+WRONG_CHECK = "tensors-zeros-long-check"
 COURSE = str(Path(sys.executable).parent / "course")
 
 
@@ -80,7 +82,7 @@ def test_a_class_runs_the_whole_loop_on_a_hub_in_the_browser(browser, tmp_path):
     need_hub_machine()
     spec = [("teach", "instructor", "en"), ("ada", "learner", "en"), ("ben", "learner", "en"), ("mei", "learner", "zh")]
     with throwaway_class(spec) as (site, people, passwords):
-        ada, ben, mei = people["ada"], people["ben"], people["mei"]
+        teach, ada, ben, mei = people["teach"], people["ada"], people["ben"], people["mei"]
         hub = Hub(site, port=free_port())
         started = time.monotonic()
         phases = []
@@ -106,6 +108,10 @@ def test_a_class_runs_the_whole_loop_on_a_hub_in_the_browser(browser, tmp_path):
                 page.locator("#fetched_assignments_list button", has_text="Submit").click()
                 page.locator("#submitted_assignments_list .list_item", has_text=CHAPTER).first.wait_for()
                 phase(f"{person.id}: logged in, fetched, saved, submitted")
+                if person == ada:   # due between the two submissions: ben's exchange timestamp makes him late
+                    time.sleep(1)    # the due date is written to the second, after ada's (fractional) stamp
+                    due = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    time.sleep(1)
 
             # the Chinese-roster learner's Assignments panel carries the Chinese chapter
             as_user(mei, "nbgrader", "fetch_assignment", CHAPTER)
@@ -122,13 +128,28 @@ def test_a_class_runs_the_whole_loop_on_a_hub_in_the_browser(browser, tmp_path):
                 collected = nbformat.read(submitted / person.id / CHAPTER / NOTEBOOK, as_version=4)
                 assert [c.source for c in collected.cells] == [c.source for c in saved[person.id].cells], \
                     "grading sees exactly what the learner saved"
-            _course("grade", "--submissions", str(submitted), "--out", str(site.course_dir), "--chapter", CHAPTER)
+            _course("grade", "--submissions", str(submitted), "--out", str(site.course_dir), "--chapter", CHAPTER,
+                    "--due", f"{CHAPTER}={due}")
             grades = {row["learner"]: row for row in csv.DictReader((site.course_dir / "grades.csv").open())}
             max_score = sum(float(c.metadata["nbgrader"].get("points", 0)) for c in solution.cells
                             if c.metadata.get("nbgrader", {}).get("grade"))
             assert float(grades[ada.id][CHAPTER]) == max_score, grades[ada.id]
             assert float(grades[ben.id][CHAPTER]) < max_score, grades[ben.id]   # the starter, one answer wrong
-            phase("graded")
+            assert f"{CHAPTER}: late (submitted" in grades[ben.id]["status"], grades[ben.id]   # the exchange's timestamp
+            assert "late" not in grades[ada.id]["status"], grades[ada.id]
+            phase("graded (ben late by the exchange's timestamp)")
+
+            # the instructor reviews in their own JupyterLab, as their own user: formgrader lists the
+            # graded chapter and both submissions, and a score set by hand is written to the gradebook
+            teacher = pages[teach.id] = _log_in(browser, hub, teach, passwords[teach.id])
+            teacher.goto(f"{hub.url}/user/{teach.id}/formgrader/manage_submissions/{CHAPTER}")
+            for person in (ada, ben):
+                teacher.get_by_text(person.id, exact=True).first.wait_for()
+            before = float(grades[ben.id][CHAPTER])
+            as_user(teach, "course", "override", ben.id, CHAPTER, WRONG_CHECK, "1", "--out", str(site.course_dir))
+            grades = {row["learner"]: row for row in csv.DictReader((site.course_dir / "grades.csv").open())}
+            assert float(grades[ben.id][CHAPTER]) == before + 1, (before, grades[ben.id])
+            phase("instructor: formgrader lists both submissions; a score set by hand")
             _course("hub", "return-feedback", CHAPTER, "--dir", str(site.dir))
             phase("feedback returned")
 
