@@ -135,6 +135,9 @@ def lab_server(tmp_path_factory):
     dirs = {name: base / name for name in ("config", "data", "runtime", "settings", "workspaces", "ipython")}
     for path in dirs.values():
         path.mkdir()
+    # window.jupyterapp, for tests that wait on JupyterLab's own promises instead of a fixed time
+    (dirs["config"] / "labconfig").mkdir()
+    (dirs["config"] / "labconfig" / "page_config.json").write_text(json.dumps({"exposeAppInBrowser": True}))
     decoy = dirs["data"] / "kernels" / "python3"
     decoy.mkdir(parents=True)
     (decoy / "kernel.json").write_text(json.dumps(DECOY_KERNEL))

@@ -378,13 +378,23 @@ def test_an_untouched_chapter_opens_unmodified_and_closes_without_asking_to_save
     _expect()(cells).to_have_count(len(load(learner_path)["cells"]))
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=learner_path.name)
     _expect()(tab).to_be_visible()
-    page.wait_for_timeout(1000)   # the kernel's info has arrived (Idle); give the model a moment
-    assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the untouched notebook is marked modified"
+    # JupyterLab writes the kernel's info into the notebook when the kernel's info promise resolves; a
+    # callback chained after it runs once that write is done (the page exposes the app for this test)
+    dirty = page.evaluate("""async () => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        await panel.sessionContext.ready;
+        await panel.sessionContext.session.kernel.info;
+        return panel.context.model.dirty; }""")
+    assert not dirty and "jp-mod-dirty" not in (tab.get_attribute("class") or ""), \
+        "the untouched notebook is marked modified once its kernel has reported"
     tab.locator(".lm-TabBar-tabCloseIcon").click()
-    page.wait_for_timeout(1000)
+    # a notebook with unsaved changes asks before closing and stays open until answered
+    page.wait_for_function("""name => document.querySelector(".jp-Dialog") || ![...document.querySelectorAll(
+        ".lm-DockPanel-tabBar .lm-TabBar-tab")].some(tab => tab.textContent.includes(name))""",
+                           arg=learner_path.name, timeout=10_000)
     dialogs = page.locator(".jp-Dialog")
     assert dialogs.count() == 0, f"closing asked: {dialogs.first.text_content()}"
-    _expect()(tab).to_have_count(0, timeout=10_000)
+    _expect()(tab).to_have_count(0)
 
 
 def test_validate_names_the_failing_exercises_and_says_how_many_checks_pass(page, lab_server):
