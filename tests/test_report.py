@@ -268,14 +268,13 @@ def test_report_shows_histogram_pass_rates_messages_and_who_needs_a_look(graded)
     assert img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 1000
     rows = section.find("table", class_="exercises").tbody.find_all("tr")
     assert [r.td.get_text(strip=True) for r in rows] == [e.title for e in EXERCISES]
-    by_exercise = {}
-    for r in scores(out):
-        if r["score"]:
-            by_exercise.setdefault(r["exercise"], []).append(float(r["score"]) >= float(r["max"]))
+    # reasoned from the class: six readable submissions (eve's is corrupt); ada and gil (late, but each
+    # exercise still scored) pass everything, ben and cy nothing, fay all but the one that loops, sam all
+    # but the first (its answer misses a `)`)
     for row, exercise in zip(rows, EXERCISES):
-        passed = by_exercise[exercise.grade_id]
-        assert row.find(class_="pass-rate").get_text(strip=True) == \
-            f"{100 * sum(passed) / len(passed):.0f}% ({sum(passed)}/{len(passed)})"
+        passed = 2 + (exercise.grade_id != LOOPING) + (exercise != EXERCISES[0])
+        assert row.find(class_="pass-rate").get_text(strip=True) == f"{100 * passed / 6:.0f}% ({passed}/6)", \
+            exercise.grade_id
     cy_first = next(r["message"] for r in scores(out) if r["learner"] == "cy")
     assert f"1 × {cy_first}" in rows[0].find(class_="message").get_text(" ", strip=True)
     flagged = {tr.td.get_text(strip=True): tr for tr in section.find("table", class_="flagged").tbody.find_all("tr")}
