@@ -49,7 +49,9 @@ OUT ?=
 DUE ?=
 LATE_POLICY ?= none
 # make grade INSECURE=1: grade even without namespaces (kernels run with your user's rights)
-GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --late-policy $(LATE_POLICY)
+# make grade GRADE_LANG=zh: report.html, grades.csv's status words and the summary in Chinese (kept for later runs)
+GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --late-policy $(LATE_POLICY) \
+	$(if $(GRADE_LANG),--language $(GRADE_LANG))
 # make grade SCHEDULER=tcp://host:8786: run the kernels on that Dask cluster's workers (docs/scale-out.md)
 # make grade DB=postgresql://user@host/course: the gradebook on a database server instead of gradebook.db
 CLUSTER_FLAGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))

@@ -67,6 +67,7 @@ def build_parser():
                    help="run the kernels on this Dask scheduler's workers (docs/scale-out.md)")
     p.add_argument("--db", metavar="URL", help="gradebook URL (nbgrader's db_url), e.g. postgresql://user@host/course "
                                                "(default: sqlite:///OUT/gradebook.db)")
+    _language_argument(p)
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("grade-demo", help="grade a built-in sample class in a scratch folder")
@@ -75,6 +76,7 @@ def build_parser():
     p.add_argument("--insecure", action="store_true",
                    help="grade even where namespaces are unavailable (kernels then run with your user's rights)")
     _late_arguments(p)
+    _language_argument(p)
     p.set_defaults(func=_grade_demo)
 
     p = sub.add_parser("override", help="set (or clear) an exercise's score by hand in a graded class's gradebook")
@@ -114,6 +116,22 @@ def _late_arguments(p):
                         "(repeatable; kept in the gradebook for later runs)")
     p.add_argument("--late-policy", choices=("none", "zero"), default="none",
                    help="nbgrader's late penalty: none (only marked late) or zero (a late submission scores 0)")
+
+
+def _language_argument(p):
+    p.add_argument("--language", type=_instructor_language, metavar="LANG",
+                   help="the language of report.html, grades.csv's status column and this summary: en or zh "
+                        "(kept for later runs and course override; default: the class's, else en)")
+
+
+def _instructor_language(value):
+    """``--language``'s value, or argparse's error saying which languages there are."""
+    from .grading.instructor_language import checked_language
+
+    try:
+        return checked_language(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _override(args):

@@ -12,9 +12,11 @@ import html as html_lib
 import io
 import json
 import os
+import re
 import shutil
 import time
 import urllib.request
+import warnings
 from argparse import Namespace
 from dataclasses import replace
 from pathlib import Path
@@ -290,6 +292,146 @@ def test_report_shows_histogram_pass_rates_messages_and_who_needs_a_look(graded)
     assert f"ran past {CELL_S} s" in flagged["fay"].find(class_="reason").get_text()
     link = flagged["fay"].find("a")["href"]
     assert (out / link).is_file() and flagged["eve"].find("a") is None   # no feedback for a corrupt file
+
+
+def _visible_text(page):
+    """``[(where, text)]`` of a report page, each piece on its own (a table cell, a heading, a paragraph)."""
+    found = [("title", page.title.get_text(strip=True))]
+    for element in page.body.find_all(["h1", "h2", "h3", "p", "th", "td", "a"]):
+        if element.find(["td", "th", "p", "a"]) is None:   # innermost pieces only
+            found.append((element.get("class", [element.name])[0], element.get_text(" ", strip=True)))
+    found += [("alt", img["alt"]) for img in page.find_all("img")]
+    return found
+
+
+@pytest.mark.slow
+def test_the_instructors_pages_speak_the_language_asked_for(graded):
+    """Issue 23: ``course grade --language zh`` (re-rendered here from the same gradebook): report.html,
+    grades.csv's status words and the summary in Chinese, kept for ``course override``; English again after."""
+    from bs4 import BeautifulSoup
+
+    from autograder.cli import main
+    from autograder.grading.cli import summary
+    from autograder.grading.instructor_language import LANGUAGE_FILE
+    from autograder.grading.late import late_notice
+    from autograder.grading.pipeline import export
+    from autograder.learner.i18n import speaking
+    from autograder.learner.messages import message
+    from autograder.learner.progress import display_width
+    from message_scan import code_names, english_words, halfwidth_punctuation_after_chinese, spaced_particle
+
+    out, report = graded["out"], graded["report"]
+    english_page, english_grades = (out / "report.html").read_text(), grades(out)
+    stored = json.loads((out / "grading-status.json").read_text())
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    with speaking("zh"):
+        words = {status: message(f"status_{status}") for status in STATUSES}
+        late_zh = late_notice(db_url, _CHAPTER, "gil")
+        cy_score = float(english_grades["cy"][CHAPTER])
+        expected = {"ben": message("reason_attempted_nothing", count=len(EXERCISES)),
+                    "cy": message("reason_low_score", score=f"{cy_score:g}", max_score=f"{_CHAPTER.max_score:g}",
+                                  share="50%"),
+                    "gil": message("joiner").join([late_zh, message(  # late policy zero: a low score too
+                        "reason_low_score", score="0", max_score=f"{_CHAPTER.max_score:g}", share="50%")])}
+        header = [message(f"summary_{key}") for key in ("learner", "chapter", "score", "status")]
+        wrote = message("summary_wrote")
+    try:
+        assert out / LANGUAGE_FILE in export(REPO, out, language="zh")
+        assert main(["override", "cy", CHAPTER, EXERCISES[0].grade_id, "auto", "--out", str(out)]) == 0
+        page = BeautifulSoup((out / "report.html").read_text(), "html.parser")   # as the override rewrote it
+        assert page.html["lang"] == "zh"
+        section = page.find("section", id=CHAPTER)
+        flagged = {tr.td.get_text(strip=True): tr for tr in section.find("table", class_="flagged").tbody.find_all("tr")}
+        status = {name: tr.find(class_="status").get_text(strip=True) for name, tr in flagged.items()}
+        assert status == {"ben": words["graded"], "cy": words["graded"], "eve": words["unreadable"],
+                          "fay": words["timeout"], "gil": words["late"]}
+        reason = {name: tr.find(class_="reason").get_text(" ", strip=True) for name, tr in flagged.items()}
+        assert {name: reason[name] for name in expected} == expected and "submitted" not in reason["gil"]
+        # reasons made from no message key (a timeout, an unreadable file) stay as grading recorded them
+        kept = {name: "; ".join(stored[name][CHAPTER]["reasons"]) for name in ("eve", "fay")}
+        assert {name: reason[name] for name in kept} == kept
+        titles = [r.td.get_text(strip=True) for r in section.find("table", class_="exercises").tbody.find_all("tr")]
+        assert titles == [e.title for e in exercises(_CHAPTER, _CHAPTER.template_in("zh"))] != [e.title for e in EXERCISES]
+        names = code_names("\n".join(c.source for c in _CHAPTER.template.cells if c.cell_type == "code"))
+        names |= {"ada", "ben", "cy", "eve", "fay", "gil", "sam", "tensors", CHAPTER}
+        problems = []
+        for where, text in _visible_text(page):
+            if where == "message" or text in kept.values():   # learners' failure messages: their edition's
+                continue
+            for scan in (lambda t: english_words(t, names), halfwidth_punctuation_after_chinese, spaced_particle):
+                if scan(text):
+                    problems.append(f"{where}: {scan(text)} in {text[:120]!r}")
+        assert not problems, "\n".join(problems)
+
+        table = grades(out)
+        assert list(table["ada"]) == list(english_grades["ada"])   # the header stays English
+        assert table["ada"]["status"] == words["graded"]
+        assert table["gil"]["status"].startswith(f"{CHAPTER}: {words['late']}（{late_zh}")
+        assert {r[CHAPTER] for r in table.values()} == {r[CHAPTER] for r in english_grades.values()}
+
+        text = summary(replace(report, language="zh")).splitlines()
+        column = display_width(f"{'x':<14} {'x':<22} {'x':>11}  ")   # where the status starts
+        assert display_width(text[0].rsplit(header[3], 1)[0]) == column and text[0].split() == header
+        for row in report.rows:
+            line = next(line for line in text if line.startswith(row.learner + " "))
+            assert line[column:].startswith(words[row.status]), line
+        assert late_zh in next(line for line in text if line.startswith("gil "))
+        counts = text[text.index("") + 1]
+        assert not english_words(counts) and not halfwidth_punctuation_after_chinese(counts), counts
+        assert text[-len(report.written) - 1] == wrote != "wrote:"
+    finally:
+        export(REPO, out, language="en")
+    again = (out / "report.html").read_text()
+    generated = re.compile(r"Generated [^.]*\.")
+    assert generated.sub("", again) == generated.sub("", english_page)   # English again, as before
+    assert grades(out) == english_grades and 'lang="en"' in again
+
+
+def test_an_unknown_instructor_language_is_refused_and_nothing_is_written(tmp_path, capsys):
+    from autograder.cli import main
+    from autograder.grading.instructor_language import class_language
+    from autograder.grading.pipeline import grade
+
+    (tmp_path / "submitted").mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        main(["grade", "--submissions", str(tmp_path / "submitted"), "--out", str(tmp_path / "out"), "--language", "fr"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "unknown language 'fr' for the instructor's pages" in error and "en, zh" in error
+    with pytest.raises(ValueError, match="unknown language 'klingon'"):
+        grade(REPO, tmp_path / "submitted", out_dir=tmp_path / "out", language="klingon")
+    assert not (tmp_path / "out").exists()
+    # a language asked for is kept for the runs after it; a class that never asked, or whose note is
+    # unreadable, is English
+    assert class_language(tmp_path) == "en"
+    assert class_language(tmp_path, "zh") == "zh" and class_language(tmp_path) == "zh"
+    (tmp_path / "instructor-language.json").write_text("{not json")
+    assert class_language(tmp_path) == "en"
+
+
+def test_the_histogram_speaks_chinese_where_a_font_draws_it():
+    from autograder.grading.report import ChapterStats, histogram_figure, histogram_words
+    from autograder.learner.i18n import speaking
+    from autograder.learner.messages import message
+    from autograder.learner.notebook_text import FONTS, installed_font
+    from message_scan import english_words
+    from needs import need
+
+    chapter = ChapterStats(CHAPTER, "t", 18, scores=[0, 9, 18])
+    title, labels, font = histogram_words(chapter, "en")
+    assert (title, labels, font) == (f"{CHAPTER}: scores out of 18 (3 learners)", ("score", "learners"), None)
+    need(installed_font(FONTS["zh"]), "no font that draws Chinese is installed (Debian: fonts-noto-cjk)")
+    title, labels, font = histogram_words(chapter, "zh")
+    with speaking("zh"):
+        assert labels == (message("report_axis_score"), message("report_axis_learners")) != ("score", "learners")
+    assert font and not [w for w in (title, *labels) if english_words(w)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure = histogram_figure(chapter.scores, 18, title, labels, font)
+        figure.savefig(io.BytesIO(), format="png")
+    axes = figure.axes[0]
+    assert (axes.get_xlabel(), axes.get_ylabel(), axes.get_title()) == (*labels, title)
+    assert not [w for w in caught if "missing from font" in str(w.message)]   # every glyph drawn
 
 
 @pytest.mark.slow

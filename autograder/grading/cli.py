@@ -6,45 +6,77 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..learner.i18n import SOURCE_LANGUAGE, speaking
+from ..learner.messages import message
+from ..learner.progress import display_width
 from ..paths import REPO_ROOT
 from . import sandbox
+from .instructor_language import shown_reasons, status_with_reasons, status_word
 from .last_class import remember
 from .ownership import give_to_folder_owner
 from .pipeline import STATUS_FILE, grade
 
 
 def summary(report):
-    """The summary table: one line per learner and chapter, then totals per status."""
-    lines = [f"{'learner':<14} {'chapter':<22} {'score':>11}  status"]
-    for row in report.rows:
+    """The summary table: one line per learner and chapter, then totals per status; in the
+    instructor's language (``report.language``)."""
+    language = getattr(report, "language", SOURCE_LANGUAGE)
+    with speaking(language):
+        return "\n".join(_summary_lines(report, _reasons_shown(report, language)))
+
+
+def _summary_lines(report, reasons):
+    """The summary's lines in the current language; ``reasons``: each row's, as shown."""
+    lines = [f"{_cell(message('summary_learner'), 14)} {_cell(message('summary_chapter'), 22)} "
+             f"{_cell(message('summary_score'), 11, right=True)}  {message('summary_status')}"]
+    for row, shown in zip(report.rows, reasons):
         score = "-" if row.score is None else f"{row.score:g}/{row.max_score:g}"
-        why = f" ({'; '.join(row.reasons)})" if row.reasons else ""
-        lines.append(f"{row.learner:<14} {row.chapter:<22} {score:>11}  {row.status}{why}")
+        lines.append(f"{row.learner:<14} {row.chapter:<22} {score:>11}  {status_with_reasons(row.status, shown)}")
     counts = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    executed = len(report.executed())
     lines.append("")
-    lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                 + f"; {executed} executed in {report.wall_s:.1f} s with {report.jobs} workers")
+    lines.append(message("list_separator").join(message("status_count", count=n, status=status_word(s))
+                                                for s, n in sorted(counts.items()))
+                 + message("joiner") + message("summary_executed", count=len(report.executed()),
+                                               seconds=f"{report.wall_s:.1f}", jobs=report.jobs))
     refs = getattr(report, "references", {}) or {}
     if refs:
-        lines.append("reference runs of the solutions: " + ", ".join(
-            f"{name} {'failed' if s is None else ('cached' if cached else f'{s:.1f} s')}"
-            for name, (s, cached) in sorted(refs.items())))
+        lines.append(message("summary_references", runs=message("list_separator").join(
+            message("summary_reference_failed", name=name) if s is None else
+            message("summary_reference_cached", name=name) if cached else
+            message("summary_reference_seconds", name=name, seconds=f"{s:.1f}")
+            for name, (s, cached) in sorted(refs.items()))))
     for name, why in getattr(report, "rejected", []):
-        lines.append(f"not graded: {name!r}: {why}")
+        lines.append(message("summary_rejected", name=repr(name), reason=why))
     lines.extend(_workers_line(report))
     if not str(getattr(report, "db_url", "") or "sqlite").startswith("sqlite"):
-        lines.append(f"gradebook: {_without_password(report.db_url)}")
+        lines.append(message("summary_gradebook", url=_without_password(report.db_url)))
     off = [name for name, enabled, _ in report.protections if not enabled]
     if off:
-        lines.append("isolation: OFF for " + ", ".join(off) + " (see docs/threat-model.md)")
+        lines.append(message("summary_isolation_off", names=message("list_separator").join(off)))
     lines.extend(getattr(report, "problems", []))
-    lines.append("wrote:")
+    lines.append(message("summary_wrote"))
     for path in getattr(report, "written", None) or [report.csv_path]:
         lines.append(f"  {path}{'/' if path.is_dir() else ''}")
-    return "\n".join(lines)
+    return lines
+
+
+def _reasons_shown(report, language):
+    """Each row's reasons as the summary shows them: in ``language`` where they come from message keys
+    (the late notice, rebuilt from the gradebook), else as recorded."""
+    if language == SOURCE_LANGUAGE or not any(row.reasons for row in report.rows):
+        return [row.reasons for row in report.rows]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(report.db_url) as gb, speaking(language):
+        return [shown_reasons(gb, row.chapter, row.learner, row.reasons) for row in report.rows]
+
+
+def _cell(text, width, right=False):
+    """``text`` padded to ``width`` columns of a terminal (a Chinese character takes two)."""
+    gap = " " * max(width - display_width(text), 0)
+    return gap + text if right else text + gap
 
 
 def _workers_line(report):
@@ -55,9 +87,8 @@ def _workers_line(report):
             counts[row.worker] = counts.get(row.worker, 0) + 1
     if not counts:
         return []
-    return [f"graded on {len(counts)} Dask worker(s): "
-            + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
-            + f" (per submission: {STATUS_FILE})"]
+    return [message("summary_workers", count=len(counts), file=STATUS_FILE, workers=message("list_separator").join(
+        f"{name} ({n})" for name, n in sorted(counts.items())))]
 
 
 def _without_password(url):
@@ -80,7 +111,8 @@ def _run(course_root, submissions, out, args, limits=None):
                        learners=getattr(args, "learner", None), chapters=getattr(args, "chapter", None),
                        limits=limits, insecure=getattr(args, "insecure", False), due=getattr(args, "due", None),
                        late_policy=getattr(args, "late_policy", None) or "none",
-                       scheduler=getattr(args, "scheduler", None), db_url=getattr(args, "db", None))
+                       scheduler=getattr(args, "scheduler", None), db_url=getattr(args, "db", None),
+                       language=getattr(args, "language", None))
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from ..learner.i18n import SOURCE_LANGUAGE, speaking
+from .instructor_language import shown_reasons, status_with_reasons, status_word
+
 
 def save_grades(nb, *, db_url, chapter, learner, timestamp=None):
     """Record the learner's scores for ``nb`` with nbgrader; return (score, max_score)."""
@@ -50,11 +53,12 @@ def final_score(gb, chapter_name, learner):
     return float(sub.score) - float(sub.late_submission_penalty or 0)
 
 
-def grades_table(db_url, chapters, statuses):
-    """Rows (dicts) of grades.csv: every learner in the gradebook or in ``statuses``."""
+def grades_table(db_url, chapters, statuses, language=SOURCE_LANGUAGE):
+    """Rows (dicts) of grades.csv: every learner in the gradebook or in ``statuses``; the status
+    column's words in the instructor's ``language`` (its header and the scores stay as they are)."""
     from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url) as gb:
+    with Gradebook(db_url) as gb, speaking(language):
         names = [c.name for c in chapters_in_play(gb, chapters, statuses)]
         learners = sorted({s.id for s in gb.students} | set(statuses))
         rows = []
@@ -73,11 +77,11 @@ def grades_table(db_url, chapters, statuses):
                         status = status or "missing"
                 row[chapter] = "" if score is None else f"{score:g}"
                 total += score or 0.0
-                reason = f" ({'; '.join(entry['reasons'])})" if entry and entry.get("reasons") else ""
-                if (status and status != "graded") or reason:
-                    notes.append(f"{chapter}: {status or 'graded'}{reason}")
+                reasons = shown_reasons(gb, chapter, learner, entry.get("reasons") or []) if entry else []
+                if (status and status != "graded") or reasons:
+                    notes.append(f"{chapter}: {status_with_reasons(status or 'graded', reasons)}")
             row["total"] = f"{total:g}"
-            row["status"] = "graded" if not notes else " | ".join(notes)
+            row["status"] = status_word("graded") if not notes else " | ".join(notes)
             rows.append(row)
     return ["learner", *names, "total", "status"], rows
 

@@ -57,6 +57,7 @@ from .execute import execute, run_all
 from .restore import Unreadable, read_submission, restore
 from .feedback import Feedback
 from .grades import csv_text, grades_table, save_grades, write_atomic
+from .instructor_language import LANGUAGE_FILE, checked_language, class_language
 from .scores import scores_csv, scores_rows
 
 STATUS_FILE = "grading-status.json"
@@ -89,6 +90,7 @@ class GradeReport:
     references: dict = field(default_factory=dict)   # chapter -> (seconds of its reference run, cached)
     rejected: list = field(default_factory=list)     # (name, reason): learner names that never become rows
     db_url: str = ""                                 # the gradebook (nbgrader's db_url)
+    language: str = SOURCE_LANGUAGE                  # the instructor's pages' (instructor_language)
 
     def row(self, learner, chapter):
         return next(r for r in self.rows if r.learner == learner and r.chapter == chapter)
@@ -176,7 +178,7 @@ def _run_to_completion(coroutine):
 
 def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapters=None, limits=None,
           prewarm=None, feedback=True, progress=True, secret=None, insecure=False, due=None, late_policy="none",
-          scheduler=None, db_url=None):
+          scheduler=None, db_url=None, language=None):
     """Grade ``submissions`` (folder or zip) against the course at ``course_root``.
 
     ``secret`` seeds the hidden checks' inputs (default: ``COURSE_GRADING_SECRET``,
@@ -186,13 +188,18 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     ``scheduler`` (``tcp://host:port``) runs the kernels on that Dask cluster's workers
     instead of this machine (see ``cluster``); ``db_url`` is nbgrader's gradebook URL
     (default: SQLite ``out_dir/gradebook.db``; ``postgresql://...`` for a shared one).
+    ``language`` is the instructor's pages' (report.html, grades.csv's status column), noted in
+    ``out_dir`` for later runs; None: the one noted before, else English.
     """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     started = time.perf_counter()
+    checked_language(language)
     course_root = Path(course_root).resolve()
     out_dir = Path(out_dir).resolve()
     sandbox.preflight(course_root=course_root, out_dir=out_dir, submissions=submissions, insecure=insecure)
     out_dir.mkdir(parents=True, exist_ok=True)
+    noted = [out_dir / LANGUAGE_FILE] if language else []   # a language asked for is noted for later runs
+    language = class_language(out_dir, language)
     limits = limits or sandbox.Limits()
     jobs = max(1, jobs or os.cpu_count() or 1)
     prewarm = jobs if prewarm is None else prewarm
@@ -327,11 +334,11 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             if (job.submission.learner, job.chapter.name) not in done:
                 rows.append(Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                                 [f"grading stopped: {type(stopped).__name__}: {stopped}"[:300], *job.notes]))
-        written = _write_reports(rows, out_dir, db_url, all_chapters)
+        written = _write_reports(rows, out_dir, db_url, all_chapters, language)
 
     report = GradeReport(rows, out_dir, written[0], wall_s=time.perf_counter() - started, jobs=jobs,
-                         protections=sandbox.protections())
-    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written)
+                         protections=sandbox.protections(), language=language)
+    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written + noted, language)
     report.rejected = rejected
     report.db_url = db_url
     report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
@@ -339,8 +346,9 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
     return report
 
 
-def _write_reports(rows, out_dir, db_url, all_chapters):
-    """The status file and grades.csv, from this run's rows and the previous statuses."""
+def _write_reports(rows, out_dir, db_url, all_chapters, language=SOURCE_LANGUAGE):
+    """The status file and grades.csv (its status column in ``language``), from this run's rows and the
+    previous statuses."""
     rows.sort(key=lambda r: (r.learner, r.chapter))
     status_path = out_dir / STATUS_FILE
     try:
@@ -353,21 +361,22 @@ def _write_reports(rows, out_dir, db_url, all_chapters):
         statuses.setdefault(row.learner, {})[row.chapter] = {"status": row.status, "reasons": row.reasons,
                                                              **({"worker": row.worker} if row.worker else {})}
     write_atomic(status_path, json.dumps(statuses, indent=1, sort_keys=True) + "\n")
-    header, table = grades_table(db_url, all_chapters, statuses)
+    header, table = grades_table(db_url, all_chapters, statuses, language)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
     return [csv_path, status_path]
 
 
-def _write_overview(out_dir, db_url, all_chapters, written):
-    """``scores.csv`` and ``report.html`` from the gradebook and status file; (written paths, problems).
+def _write_overview(out_dir, db_url, all_chapters, written, language=SOURCE_LANGUAGE):
+    """``scores.csv`` and ``report.html`` (in ``language``) from the gradebook and status file; (written
+    paths, problems).
 
     Each is built on its own: a failure leaves the other, grades.csv and the status file standing.
     """
     statuses = json.loads((out_dir / STATUS_FILE).read_text())
     written, problems = list(written), []
     for name, build in (("scores.csv", lambda: scores_csv(scores_rows(db_url, out_dir, all_chapters, statuses))),
-                        ("report.html", lambda: report_html(db_url, out_dir, all_chapters, statuses))):
+                        ("report.html", lambda: report_html(db_url, out_dir, all_chapters, statuses, language))):
         try:
             write_atomic(out_dir / name, build())
             written.append(out_dir / name)
@@ -582,14 +591,17 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     return Row(learner, chapter.name, score, max_score, status, reasons, timing)
 
 
-def export(course_root, out_dir, refresh_feedback=(), db_url=None):
+def export(course_root, out_dir, refresh_feedback=(), db_url=None, language=None):
     """Rewrite grades.csv, scores.csv and report.html from the gradebook (``db_url``, else
-    ``out_dir/gradebook.db``), with no grading run; re-render the feedback of each
-    ``(learner, chapter)`` in ``refresh_feedback``. Returns the paths written."""
+    ``out_dir/gradebook.db``), with no grading run, in the instructor's ``language`` (None: the class's,
+    see ``grade``); re-render the feedback of each ``(learner, chapter)`` in ``refresh_feedback``.
+    Returns the paths written."""
     out_dir = Path(out_dir).resolve()
     db_url = gradebook_url(db_url, out_dir)
+    noted = [out_dir / LANGUAGE_FILE] if language else []
+    language = class_language(out_dir, language)
     all_chapters = find_chapters(Path(course_root))
-    written = _write_reports([], out_dir, db_url, all_chapters)
+    written = _write_reports([], out_dir, db_url, all_chapters, language) + noted
     statuses = json.loads((out_dir / STATUS_FILE).read_text())
     by_name = {c.name: c for c in all_chapters}
     for learner, chapter_name in refresh_feedback:
@@ -599,7 +611,7 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None):
         late = next((r for r in reasons if "after the due date" in r), "")
         html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
         write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
-    written, problems = _write_overview(out_dir, db_url, all_chapters, written)
+    written, problems = _write_overview(out_dir, db_url, all_chapters, written, language)
     if problems:
         raise RuntimeError("; ".join(problems))
     return written
