@@ -4,8 +4,10 @@ A real ``dask scheduler`` and two ``dask worker`` processes (the venv's own comm
 loopback only) grade a small sample class (one chapter: the solution, wrong answers,
 a corrupt file); the grades must be those of a local run. A worker
 killed in the middle of a task costs nothing; a task that keeps killing its workers
-ends ``crashed``; a worker that differs from the grader is refused. A throwaway
-PostgreSQL server gradebook reads back like the SQLite one.
+ends ``crashed``; a worker that differs from the grader is refused. The Dask run
+writes its gradebook to a throwaway PostgreSQL server, which must read back like
+the local run's SQLite one (one run, not two: the gradebook is the grading
+process's, wherever the kernels ran).
 """
 
 import csv
@@ -160,28 +162,52 @@ def dask_cluster(tmp_path_factory):
     started.close()
 
 
-def test_dask_workers_grade_like_local_and_a_worker_that_differs_is_refused(dask_cluster, local, submitted,
-                                                                            tmp_path):
-    if sandbox.mode() == "rlimits":
-        pytest.skip("the differing worker is one in rlimits mode; the grader already is")
-    odd = dask_cluster.add_worker(env=dict(dask_cluster.env, COURSE_SANDBOX_MODE="rlimits"))
-    dask_cluster.wait_for_workers(3)
-    try:
+def test_dask_workers_grade_like_local_into_postgres_and_a_worker_that_differs_is_refused(dask_cluster, local,
+                                                                                          submitted, tmp_path):
+    """One run proves two things against the local SQLite run: Dask workers grade like this machine, and a
+    PostgreSQL gradebook reads back like SQLite (the gradebook is written by the grading process wherever
+    the kernels ran); a manual score then goes to the same server."""
+    from autograder.grading.pipeline import gradebook_url
+
+    odd = None
+    if sandbox.mode() != "rlimits":   # the differing worker is one in rlimits mode: here the grader already is
+        odd = dask_cluster.add_worker(env=dict(dask_cluster.env, COURSE_SANDBOX_MODE="rlimits"))
+        dask_cluster.wait_for_workers(3)
+    with throwaway_postgres() as url:
         out = tmp_path / "out"
-        result = course(*grade_args(submitted, out, "--scheduler", dask_cluster.address))
-    finally:
-        dask_cluster.stop(odd)
-        dask_cluster.wait_for_workers(2)
-    assert result.returncode == 0, result.stderr
-    assert "refused: its sandbox mode differs (rlimits here" in result.stderr
+        try:
+            result = course(*grade_args(submitted, out, "--scheduler", dask_cluster.address, "--db", url))
+        finally:
+            if odd is not None:
+                dask_cluster.stop(odd)
+                dask_cluster.wait_for_workers(2)
+        assert result.returncode == 0, result.stderr
+        if odd is not None:
+            assert "refused: its sandbox mode differs (rlimits here" in result.stderr
+        assert grades(out) == grades(local)
+        assert gradebook(gradebook_url(url, out)) == gradebook(f"sqlite:///{local / 'gradebook.db'}")
+        assert not (out / "gradebook.db").exists()
+        workers = {row[CHAPTER].get("worker") for row in statuses(out).values() if row[CHAPTER]["status"] == "graded"}
+        good = {cluster.worker_name(a) for a in dask_cluster.client.scheduler_info(n_workers=-1)["workers"]}
+        assert len([w for w in workers if w]) and workers <= good, (workers, good)
+        assert "graded on" in result.stdout and "Dask worker" in result.stdout
+        report = (out / "report.html").read_text()
+        assert "Executed on Dask workers" in report and all(w in report for w in workers if w)
+        # a manual score goes to the same server, and the CSVs are rewritten from it
+        row = next(r for r in csv.DictReader((out / "scores.csv").open()) if float(r["score"]) > 0)
+        override = [row["learner"], row["chapter"], row["exercise"], "0", "--out", str(out)]
+        assert course("override", *override).returncode == 2          # no gradebook.db in out
+        result = course("override", *override, "--db", url)
+        assert result.returncode == 0, result.stderr
+        after = {(r["learner"], r["exercise"]): r for r in csv.DictReader((out / "scores.csv").open())}
+        assert after[row["learner"], row["exercise"]]["verdict"] == "overridden"
+        assert float(after[row["learner"], row["exercise"]]["score"]) == 0
+        assert course("override", *override[:3], "auto", "--out", str(out), "--db", url).returncode == 0
     assert grades(out) == grades(local)
-    assert gradebook(f"sqlite:///{out / 'gradebook.db'}") == gradebook(f"sqlite:///{local / 'gradebook.db'}")
-    workers = {row[CHAPTER].get("worker") for row in statuses(out).values() if row[CHAPTER]["status"] == "graded"}
-    good = {cluster.worker_name(a) for a in dask_cluster.client.scheduler_info(n_workers=-1)["workers"]}
-    assert len([w for w in workers if w]) and workers <= good, (workers, good)
-    assert "graded on" in result.stdout and "Dask worker" in result.stdout
-    report = (out / "report.html").read_text()
-    assert "Executed on Dask workers" in report and all(w in report for w in workers if w)
+    assert {learner: {chapter: {k: v for k, v in row.items() if k != "worker"} for chapter, row in rows.items()}
+            for learner, rows in statuses(out).items()} == statuses(local)
+    assert sorted(p.relative_to(out) for p in (out / "feedback").rglob("*.html")) == \
+        sorted(p.relative_to(local) for p in (local / "feedback").rglob("*.html"))
 
 
 def test_a_worker_killed_mid_task_loses_and_doubles_nothing(dask_cluster, local, submitted, tmp_path):
@@ -236,31 +262,6 @@ def test_grade_says_when_no_scheduler_answers(submitted, tmp_path):
                     DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s")
     assert result.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
-
-
-def test_postgres_gradebook_reads_back_like_sqlite(local, submitted, tmp_path):
-    from autograder.grading.pipeline import gradebook_url
-
-    with throwaway_postgres() as url:
-        out = tmp_path / "out"
-        result = course(*grade_args(submitted, out, "--db", url))
-        assert result.returncode == 0, result.stderr
-        assert gradebook(gradebook_url(url, out)) == gradebook(f"sqlite:///{local / 'gradebook.db'}")
-        assert not (out / "gradebook.db").exists()
-        # a manual score goes to the same server, and the CSVs are rewritten from it
-        row = next(r for r in csv.DictReader((out / "scores.csv").open()) if float(r["score"]) > 0)
-        override = [row["learner"], row["chapter"], row["exercise"], "0", "--out", str(out)]
-        assert course("override", *override).returncode == 2          # no gradebook.db in out
-        result = course("override", *override, "--db", url)
-        assert result.returncode == 0, result.stderr
-        after = {(r["learner"], r["exercise"]): r for r in csv.DictReader((out / "scores.csv").open())}
-        assert after[row["learner"], row["exercise"]]["verdict"] == "overridden"
-        assert float(after[row["learner"], row["exercise"]]["score"]) == 0
-        assert course("override", *override[:3], "auto", "--out", str(out), "--db", url).returncode == 0
-    assert grades(out) == grades(local)
-    assert statuses(out) == statuses(local)
-    assert sorted(p.relative_to(out) for p in (out / "feedback").rglob("*.html")) == \
-        sorted(p.relative_to(local) for p in (local / "feedback").rglob("*.html"))
 
 
 def test_grade_says_when_the_gradebook_server_cannot_be_reached(submitted, tmp_path):

@@ -10,38 +10,18 @@ runs it) and through `course grade` from both editions, full marks.
 import os
 import shutil
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbgrader.utils import determine_grade
 
-from autograder.authoring.editions import edition_root
-from autograder.authoring.notebooks import chapter_notebook
-from autograder.grading import sandbox
-from autograder.grading.pipeline import grade
-from chapters import (CHAPTERS, REPO, answer_cells, check_cells, correct_answers, grade_id, read, release_path,
-                      solution_path, with_answers)
-
-ROUNDS = 2
-# limits no honest chapter reaches on a loaded 2-core machine (chapter 04 trains): a status cannot flip
-LIMITS = sandbox.Limits(cell_timeout_s=600, submission_timeout_s=1800)
-EDITIONS = {"en": REPO / "notebooks", "zh": edition_root(REPO, "zh")}
+from chapters import (CHAPTERS, answer_cells, check_cells, correct_answers, grade_id, read, release_path, solution_path,
+                      with_answers)
+from graded_class import CORRECT_ROUNDS, correct_round, editions_by_round, graded_class
 
 
 def _error(cell):
     errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
     return f"{errors[0].ename}: {errors[0].evalue}" if errors else None
-
-
-def _round(chapter, k):
-    """Round k's answers: the k-th alternative of each exercise (exercises with fewer start over)."""
-    return {gid: sources[k % len(sources)] for gid, sources in correct_answers(chapter).items()}
-
-
-def _editions_by_round():
-    """The edition each graded round is handed in from: both editions, each round once."""
-    editions = sorted(EDITIONS)
-    return [editions[k % len(editions)] for k in range(max(ROUNDS, len(editions)))]
 
 
 def _rounds(chapter):
@@ -55,7 +35,7 @@ def test_every_exercise_has_correct_answers_unlike_the_solution(chapter):
     table = correct_answers(chapter)
     assert set(table) == set(solution), f"correct answers missing for {sorted(set(solution) - set(table))}"
     for gid, sources in table.items():
-        assert len(sources) >= ROUNDS, f"{gid}: fewer than {ROUNDS} correct answers"
+        assert len(sources) >= CORRECT_ROUNDS, f"{gid}: fewer than {CORRECT_ROUNDS} correct answers"
         body = solution[gid].split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
         assert all(body not in source for source in sources), f"{gid}: an alternative repeats the solution"
 
@@ -67,7 +47,7 @@ def test_correct_answers_pass_every_check_in_the_learners_kernel(chapter, k, tmp
     folder = tmp_path / chapter
     shutil.copytree(solution_path(chapter).parent, folder,
                     ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
-    nb = with_answers(read(solution_path(chapter)), _round(chapter, k))
+    nb = with_answers(read(solution_path(chapter)), correct_round(chapter, k))
     for cell in nb.cells:
         cell.outputs = [] if cell.cell_type == "code" else None
         if cell.cell_type != "code":
@@ -80,19 +60,10 @@ def test_correct_answers_pass_every_check_in_the_learners_kernel(chapter, k, tmp
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One class: for every chapter, a learner per round of correct answers, round k handed in from
-    edition k mod 2 (so each edition grades its share; tests/test_bilingual_grading.py shows that the
-    same answers grade alike from either edition)."""
-    base = tmp_path_factory.mktemp("correct-answers")
-    for chapter in CHAPTERS:
-        for k, edition in enumerate(_editions_by_round()):
-            starter = read(chapter_notebook(EDITIONS[edition] / chapter))
-            folder = base / "submitted" / f"{edition}-round{k}" / chapter
-            folder.mkdir(parents=True)
-            (folder / release_path(chapter).name).write_text(
-                nbformat.writes(with_answers(starter, _round(chapter, k))))
-    report = grade(REPO, base / "submitted", out_dir=base / "out", jobs=2, progress=False, limits=LIMITS)
-    return {"report": report, "out": base / "out"}
+    """The shared class (tests/graded_class.py): for every chapter, a learner per round of correct answers,
+    round k handed in from edition k mod 2 (so each edition grades its share; tests/test_bilingual_grading.py
+    shows that the same answers grade alike from either edition)."""
+    return graded_class(tmp_path_factory)
 
 
 @pytest.mark.slow
@@ -100,7 +71,7 @@ def graded(tmp_path_factory):
 def test_course_grade_gives_correct_answers_full_marks_from_either_edition(graded, chapter):
     max_score = sum(c.metadata["nbgrader"]["points"] for c in check_cells(read(release_path(chapter))))
     problems = []
-    for k, edition in enumerate(_editions_by_round()):
+    for k, edition in enumerate(editions_by_round()):
         learner = f"{edition}-round{k}"
         row = graded["report"].row(learner, chapter)
         if (row.status, row.score) != ("graded", max_score):

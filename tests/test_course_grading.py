@@ -11,14 +11,13 @@ import asyncio
 import concurrent.futures
 import shutil
 
-import nbformat
 import pytest
 
 from autograder.grading.pipeline import grade
 from nbgrader.utils import determine_grade
 
-from chapters import CHAPTERS, REPO, check_cells, grade_id, read, release_path, solution_path, with_answers, \
-    wrong_answers
+from chapters import CHAPTERS, REPO, check_cells, grade_id, read, release_path, solution_path, wrong_answers
+from graded_class import GENEROUS_LIMITS, graded_class
 
 
 def _outcome(cell):
@@ -28,22 +27,9 @@ def _outcome(cell):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("course-grade")
-    submitted, wrong = base / "submitted", {}
-    for chapter in CHAPTERS:
-        starter = read(release_path(chapter))
-        wrong[chapter] = wrong_answers(chapter)
-        rounds = max(len(cases) for cases in wrong[chapter].values())
-        submissions = {"solution": read(solution_path(chapter)), "starter": starter}
-        for k in range(rounds):
-            submissions[f"wrong{k}"] = with_answers(
-                starter, {gid: cases[k][0] for gid, cases in wrong[chapter].items() if len(cases) > k})
-        for learner, nb in submissions.items():
-            folder = submitted / learner / chapter
-            folder.mkdir(parents=True)
-            (folder / release_path(chapter).name).write_text(nbformat.writes(nb))
-    report = grade(REPO, submitted, out_dir=base / "out", jobs=2, progress=False)
-    return {"report": report, "out": base / "out", "wrong": wrong, "submitted": submitted}
+    """The shared class (tests/graded_class.py): per chapter, learners ``solution``, ``starter`` and ``wrong{k}``
+    (round k: the k-th wrong answer of each exercise that has one) among others."""
+    return {**graded_class(tmp_path_factory), "wrong": {chapter: wrong_answers(chapter) for chapter in CHAPTERS}}
 
 
 @pytest.mark.slow
@@ -76,9 +62,12 @@ def test_course_grade_judges_solution_starter_and_wrong_answers(graded, chapter)
 
 
 @pytest.mark.slow
-def test_regrading_one_learner_reuses_the_reference_and_keeps_the_grades(graded):
+def test_regrading_one_learner_reuses_the_reference_and_keeps_the_grades(graded, tmp_path):
     first = {(r.learner, r.chapter): r.score for r in graded["report"].rows}
-    again = grade(REPO, graded["submitted"], out_dir=graded["out"], jobs=2, progress=False, learners=["wrong0"])
+    out = tmp_path / "out"   # a copy: the shared class stays as graded for the other tests
+    shutil.copytree(graded["out"], out)
+    again = grade(REPO, graded["submitted"], out_dir=out, jobs=2, progress=False, learners=["wrong0"],
+                  limits=GENEROUS_LIMITS, insecure=True)
     assert all(cached for _seconds, cached in again.references.values()) and again.references
     assert {(r.learner, r.chapter): r.score for r in again.rows} == {
         k: v for k, v in first.items() if k[0] == "wrong0"}

@@ -1,55 +1,41 @@
 """The feedback page a learner of either edition gets back (issues 23 and 24), for every chapter.
 
-One class per chapter is graded: a Chinese submission with a realistic wrong answer at every other
-exercise and the solution at the rest, the untouched Chinese starter, and the English twin of the
-first, all handed in two hours after the due date. The Chinese pages speak Chinese in every word
-they add to the learner's notebook (title, header, late notice, table, nbgrader's cell headings,
-prompts, check outputs); no page of either edition shows an object dump.
+Per chapter, three learners of the shared class (tests/graded_class.py) are read: a Chinese submission
+with a realistic wrong answer at every other exercise and the solution at the rest, the untouched
+Chinese starter, and the English twin of the first, all handed in two hours after the due date. The
+Chinese pages speak Chinese in every word they add to the learner's notebook (title, header, late
+notice, table, nbgrader's cell headings, prompts, check outputs); no page of either edition shows an
+object dump.
 """
 
 import builtins
 
-import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.authoring.editions import edition_root
-from autograder.authoring.notebooks import chapter_notebook
-from autograder.grading.pipeline import grade
 from autograder.learner.i18n import speaking
 from autograder.learner.messages import message
 from autograder.learner.outcomes import labelled
-from chapters import CHAPTERS, REPO, answer_cells, grade_id, read, release_path, solution_path, with_answers, \
-    wrong_answers
+from chapters import CHAPTERS, read, release_path, solution_path
+from graded_class import FEEDBACK_LEARNERS, graded_class
 from message_scan import (code_names, english_words, halfwidth_punctuation_after_chinese, object_dumps,
                           spaced_particle)
 
 pytestmark = pytest.mark.slow
 
-LEARNERS = {"zh-mixed": "zh", "zh-starter": "zh", "en-mixed": "en"}
+LEARNERS = FEEDBACK_LEARNERS
 
 
 @pytest.fixture(scope="module", params=CHAPTERS)
 def graded(request, tmp_path_factory):
-    """``(chapter, {learner: feedback page})`` of one graded class."""
+    """``(chapter, {learner: feedback page})`` of the shared class (tests/graded_class.py), whose chapters
+    are all due two hours before these learners handed in."""
     chapter = request.param
-    wrong = wrong_answers(chapter)
-    solutions = {grade_id(c): c.source for c in answer_cells(read(solution_path(chapter)))}
-    mixed = {gid: (wrong[gid][0][0] if n % 2 == 0 else solutions[gid]) for n, gid in enumerate(solutions)}
-    editions = {"zh": read(chapter_notebook(edition_root(REPO, "zh") / chapter)), "en": read(release_path(chapter))}
-    base = tmp_path_factory.mktemp(chapter)
-    for learner, language in LEARNERS.items():
-        nb = editions[language] if learner.endswith("starter") else with_answers(editions[language], mixed)
-        folder = base / "submitted" / learner / chapter
-        folder.mkdir(parents=True)
-        (folder / release_path(chapter).name).write_text(nbformat.writes(nb))
-        (folder / "timestamp.txt").write_text("2026-12-02 01:05:00")
-    report = grade(REPO, base / "submitted", out_dir=base / "out", jobs=2, progress=False, insecure=True,
-                   due=[f"{chapter}=2026-12-01T23:00Z"])
-    assert {report.row(learner, chapter).status for learner in LEARNERS} == {"late"}
-    pages = {learner: (base / "out" / "feedback" / learner / chapter / release_path(chapter).with_suffix(".html").name)
-             .read_text() for learner in LEARNERS}
-    return chapter, pages
+    graded = graded_class(tmp_path_factory)
+    assert {graded["report"].row(learner, chapter).status for learner in LEARNERS} == {"late"}
+    name = release_path(chapter).with_suffix(".html").name
+    return chapter, {learner: (graded["out"] / "feedback" / learner / chapter / name).read_text()
+                     for learner in LEARNERS}
 
 
 def page_words(html, language):
