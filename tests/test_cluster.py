@@ -129,8 +129,7 @@ class Cluster:
         import psutil
 
         for pid in self.client.run(os.getpid).values():
-            self.kernels.update(p for p in psutil.Process(pid).children() if "unshare" in p.name() or
-                                "jail.py" in " ".join(p.cmdline()))
+            self.kernels.update(p for p in psutil.Process(pid).children() if "jail.py" in " ".join(p.cmdline()))
 
     def stop(self, process):
         if process.poll() is None:
