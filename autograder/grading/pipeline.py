@@ -258,7 +258,6 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         learner = job.submission.learner
         rows.append(_finish_guarded(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
                                     renderer=renderer, late_policy=late_policy))
-        rows[-1].worker = getattr(outcome, "worker", "")
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -327,11 +326,11 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             if (job.submission.learner, job.chapter.name) not in done:
                 rows.append(Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                                 [f"grading stopped: {type(stopped).__name__}: {stopped}"[:300], *job.notes]))
-        written = _write_reports(rows, out_dir, db_url, all_chapters)
+        written, statuses = _write_reports(rows, out_dir, db_url, all_chapters)
 
     report = GradeReport(rows, out_dir, written[0], wall_s=time.perf_counter() - started, jobs=jobs,
                          protections=sandbox.protections())
-    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written)
+    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written, statuses)
     report.rejected = rejected
     report.db_url = db_url
     report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
@@ -340,7 +339,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
 
 def _write_reports(rows, out_dir, db_url, all_chapters):
-    """The status file and grades.csv, from this run's rows and the previous statuses."""
+    """The status file and grades.csv, from this run's rows and the previous statuses: (paths, statuses)."""
     rows.sort(key=lambda r: (r.learner, r.chapter))
     status_path = out_dir / STATUS_FILE
     try:
@@ -356,15 +355,14 @@ def _write_reports(rows, out_dir, db_url, all_chapters):
     header, table = grades_table(db_url, all_chapters, statuses)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
-    return [csv_path, status_path]
+    return [csv_path, status_path], statuses
 
 
-def _write_overview(out_dir, db_url, all_chapters, written):
-    """``scores.csv`` and ``report.html`` from the gradebook and status file; (written paths, problems).
+def _write_overview(out_dir, db_url, all_chapters, written, statuses):
+    """``scores.csv`` and ``report.html`` from the gradebook and the statuses; (written paths, problems).
 
     Each is built on its own: a failure leaves the other, grades.csv and the status file standing.
     """
-    statuses = json.loads((out_dir / STATUS_FILE).read_text())
     written, problems = list(written), []
     for name, build in (("scores.csv", lambda: scores_csv(scores_rows(db_url, out_dir, all_chapters, statuses))),
                         ("report.html", lambda: report_html(db_url, out_dir, all_chapters, statuses))):
@@ -403,7 +401,8 @@ def _finish_guarded(job, outcome, ref, **kwargs):
             return _finish(job, outcome, ref, **kwargs)
     except Exception as error:
         return Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
-                   [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
+                   [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes],
+                   worker=getattr(outcome, "worker", ""))
 
 
 def _deliveries(job, reference):
@@ -534,6 +533,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
         # The kernel could not start or the executor failed: nothing ran, keep previous grades.
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
                    [f"could not execute: {type(outcome).__name__}: {outcome}"[:300], *reasons])
+    worker = getattr(outcome, "worker", "")   # the Dask worker that executed it; "" when local
     t0 = time.perf_counter()
     nb = outcome.nb
     status = outcome.status
@@ -563,7 +563,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
         score -= penalty
     except Exception as error:
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
-                   [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons])
+                   [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons], worker=worker)
     if caps.cap_notebook(nb, keep=references.is_check_cell):
         reasons.append(f"outputs cut to the caps ({caps.OUTPUT_CHARS} characters each, "
                        f"{caps.NOTEBOOK_OUTPUT_CHARS} in all)")
@@ -579,7 +579,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     t2 = time.perf_counter()
     timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
               "judge_s": outcome.stats.get("judge_s", 0.0), "score_s": t1 - t0, "feedback_s": t2 - t1}
-    return Row(learner, chapter.name, score, max_score, status, reasons, timing)
+    return Row(learner, chapter.name, score, max_score, status, reasons, timing, worker)
 
 
 def export(course_root, out_dir, refresh_feedback=(), db_url=None):
@@ -589,8 +589,7 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None):
     out_dir = Path(out_dir).resolve()
     db_url = gradebook_url(db_url, out_dir)
     all_chapters = find_chapters(Path(course_root))
-    written = _write_reports([], out_dir, db_url, all_chapters)
-    statuses = json.loads((out_dir / STATUS_FILE).read_text())
+    written, statuses = _write_reports([], out_dir, db_url, all_chapters)
     by_name = {c.name: c for c in all_chapters}
     for learner, chapter_name in refresh_feedback:
         chapter = by_name[chapter_name]
@@ -599,7 +598,7 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None):
         late = next((r for r in reasons if "after the due date" in r), "")
         html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
         write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
-    written, problems = _write_overview(out_dir, db_url, all_chapters, written)
+    written, problems = _write_overview(out_dir, db_url, all_chapters, written, statuses)
     if problems:
         raise RuntimeError("; ".join(problems))
     return written
