@@ -6,6 +6,7 @@ these protections need; elsewhere the tests say which protection is off and skip
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -117,6 +118,22 @@ def test_rlimits_mode_needs_an_explicit_choice(monkeypatch, tmp_path, capsys):
     assert "INSECURE GRADING" in capsys.readouterr().err
     monkeypatch.setenv("COURSE_SANDBOX_MODE", "rlimits")   # set explicitly, as the tests do
     sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+
+
+def test_without_bubblewrap_grading_refuses_and_names_the_package_to_install(monkeypatch, tmp_path):
+    tools = tmp_path / "bin"   # a PATH with util-linux's tools but no bwrap
+    tools.mkdir()
+    for tool in ("setpriv", "prlimit"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.delenv("COURSE_SANDBOX_MODE", raising=False)
+    sandbox._detect.cache_clear()
+    try:
+        assert sandbox.mode() == "rlimits"
+        with pytest.raises(sandbox.SandboxRefused, match=r"bwrap missing.*apt-get install bubblewrap"):
+            sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+    finally:
+        sandbox._detect.cache_clear()   # the next test detects with its own PATH
 
 
 def test_refuses_a_course_or_output_inside_a_folder_bound_into_the_jail(monkeypatch, tmp_path):
