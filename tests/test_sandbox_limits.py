@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,29 @@ def test_grade_cli_says_why_it_refuses(monkeypatch, tmp_path, capsys):
 def test_protections_name_every_new_defence():
     names = {name for name, _on, _detail in sandbox.protections()}
     assert {"scratch on a tmpfs", "cgroup memory and process cap", "kernel keyring denied"} <= names
+
+
+def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
+    """The jail's wall-clock limit ends a cell the grader still waits for: the row says so, not "memory"."""
+    import asyncio
+
+    import nbformat
+
+    from autograder.grading.execute import execute, start_kernel, stop_kernel
+
+    jail_limits = replace(sandbox.Limits(), submission_timeout_s=3, grace_s=0)   # the jail's deadline comes first
+    grader_limits = replace(jail_limits, cell_timeout_s=60, submission_timeout_s=60)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")])
+
+    async def run():
+        kernel = await start_kernel(scratch_root=tmp_path, data_dir=Path(__file__).parents[1] / "data",
+                                    limits=jail_limits)
+        try:
+            sandbox.arm(kernel.scratch, jail_limits.submission_timeout_s)
+            return await execute(kernel, nb, limits=grader_limits)
+        finally:
+            await stop_kernel(kernel)
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "crashed", (outcome.status, outcome.reason)
+    assert outcome.reason == "the kernel died in cell 0 (the jail stopped it: wall-clock limit)", outcome.reason
