@@ -88,6 +88,8 @@ $(STAMP): requirements.lock pyproject.toml autograder/maintainers/lab_settings.p
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m autograder.maintainers.lab_settings $(VENV)
+	@command -v bwrap >/dev/null || echo "make setup: bubblewrap (bwrap) is missing: learners need nothing more, but" \
+	  "grading needs it to isolate kernels (as root: apt-get install bubblewrap)" >&2
 	touch $@
 
 lab: setup ## open JupyterLab on the learner notebooks (EDITION=zh: the Chinese edition)
@@ -109,6 +111,10 @@ test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, gradin
 	@fc-list :lang=zh 2>/dev/null | grep -q . || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
 	  || echo "make test: no Chinese font (apt-get install fonts-noto-cjk); the Chinese plot test is skipped" >&2
+	@# the grading jail runs kernels under bubblewrap; without it the sandbox falls back to rlimits mode
+	@command -v bwrap >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } \
+	  || echo "make test: bubblewrap (bwrap) is missing (apt-get install bubblewrap); the sandbox tests run in rlimits mode" >&2
 	$(BIN)/python -m autograder.maintainers.postgres_setup
 	@# the hub test needs JupyterHub's proxy (npm) and root (system users); it says why when it skips
 	@$(MAKE) --no-print-directory $(PROXY) learner-venv || echo "make test: the hub's tools did not install; its tests say why they skip" >&2

@@ -4,9 +4,9 @@ A real ``dask scheduler`` and two ``dask worker`` processes (the venv's own comm
 loopback only) grade a small sample class (one chapter: the solution, wrong answers,
 a corrupt file); the grades must be those of a local run. A worker
 killed in the middle of a task costs nothing; a task that keeps killing its workers
-ends ``crashed``; a worker that differs from the grader is refused. The Dask run
-writes its gradebook to a throwaway PostgreSQL server, which must read back like
-the local run's SQLite one (one run, not two: the gradebook is the grading
+ends ``crashed``; a worker killed with SIGKILL leaves no kernel behind; a worker that differs from
+the grader is refused. The Dask run writes its gradebook to a throwaway PostgreSQL server, which
+must read back like the local run's SQLite one (one run, not two: the gradebook is the grading
 process's, wherever the kernels ran).
 """
 
@@ -93,7 +93,7 @@ class Cluster:
         # a task lost with 2 workers is given up (the default, 3, would make the lethal test slower)
         self.env = dict(os.environ, OMP_NUM_THREADS="1", DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1")
         self.processes = []
-        self.kernels = set()   # kernel jails of workers this test killed: ended at close
+        self.kernels = set()   # kernel jails of workers this test killed: ended at close, if any is left
         scheduler_file = folder / "scheduler.json"
         self._start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                     "--scheduler-file", str(scheduler_file))
@@ -127,12 +127,11 @@ class Cluster:
             time.sleep(0.2)
 
     def remember_kernels(self):
-        """Note the workers' kernel jails: a worker killed with SIGKILL cannot stop its warm kernel."""
+        """Note the workers' kernel jails, to end them at close should one outlive its worker."""
         import psutil
 
         for pid in self.client.run(os.getpid).values():
-            self.kernels.update(p for p in psutil.Process(pid).children() if "unshare" in p.name() or
-                                "jail.py" in " ".join(p.cmdline()))
+            self.kernels.update(p for p in psutil.Process(pid).children() if "jail.py" in " ".join(p.cmdline()))
 
     def stop(self, process):
         if process.poll() is None:
@@ -235,6 +234,48 @@ def test_a_worker_killed_mid_task_loses_and_doubles_nothing(dask_cluster, local,
     assert sorted(statuses(out)) == sorted(LEARNERS)
     assert gradebook(f"sqlite:///{out / 'gradebook.db'}") == gradebook(f"sqlite:///{local / 'gradebook.db'}")
     assert len(gradebook(f"sqlite:///{out / 'gradebook.db'}")) == EXECUTED
+    dask_cluster.wait_for_workers(2)   # the nanny brought it back
+
+
+def _alive(process):
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_a_worker_killed_with_sigkill_leaves_no_kernel_behind(dask_cluster, submitted, tmp_path):
+    import psutil
+
+    grader = subprocess.Popen([str(BIN / "course"), *grade_args(submitted, tmp_path / "out", "--scheduler",
+                                                                dask_cluster.address)],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = dask_cluster.client
+    kernels = []
+    deadline = time.monotonic() + 300
+    while not kernels and grader.poll() is None and time.monotonic() < deadline:
+        busy = client.run(lambda dask_worker: [ts.key for ts in dask_worker.state.executing])
+        pids = client.run(os.getpid)
+        for address, keys in busy.items():
+            if any(str(k).startswith("run_task") for k in keys):
+                worker = psutil.Process(pids[address])
+                found = worker.children(recursive=True)   # its jails, bubblewrap, the kernels
+                if any("ipykernel_launcher" in " ".join(p.cmdline()) for p in found if _alive(p)):
+                    os.kill(worker.pid, signal.SIGKILL)
+                    kernels = found
+                    break
+        time.sleep(0.2)
+    assert kernels, "no kernel was seen running on a worker"
+    end = time.monotonic() + 10
+    while any(_alive(p) for p in kernels) and time.monotonic() < end:
+        time.sleep(0.1)
+    left = [(p.pid, " ".join(p.cmdline())[:80]) for p in kernels if _alive(p)]
+    dask_cluster.kernels.update(p for p in kernels if _alive(p))   # ended at close if the test failed
+    assert not left, f"still running 10 s after their worker was killed: {left}"
+    _stdout, stderr = grader.communicate(timeout=600)
+    assert grader.returncode == 0, stderr
     dask_cluster.wait_for_workers(2)   # the nanny brought it back
 
 

@@ -6,10 +6,12 @@ these protections need; elsewhere the tests say which protection is off and skip
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -119,6 +121,22 @@ def test_rlimits_mode_needs_an_explicit_choice(monkeypatch, tmp_path, capsys):
     sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
 
 
+def test_without_bubblewrap_grading_refuses_and_names_the_package_to_install(monkeypatch, tmp_path):
+    tools = tmp_path / "bin"   # a PATH with util-linux's tools but no bwrap
+    tools.mkdir()
+    for tool in ("setpriv", "prlimit"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.delenv("COURSE_SANDBOX_MODE", raising=False)
+    sandbox._detect.cache_clear()
+    try:
+        assert sandbox.mode() == "rlimits"
+        with pytest.raises(sandbox.SandboxRefused, match=r"bwrap missing.*apt-get install bubblewrap"):
+            sandbox.preflight(course_root=tmp_path, out_dir=tmp_path / "out")
+    finally:
+        sandbox._detect.cache_clear()   # the next test detects with its own PATH
+
+
 def test_refuses_a_course_or_output_inside_a_folder_bound_into_the_jail(monkeypatch, tmp_path):
     monkeypatch.setattr(sandbox, "mode", lambda: "root")
     with pytest.raises(sandbox.SandboxRefused, match="solutions"):
@@ -141,3 +159,29 @@ def test_grade_cli_says_why_it_refuses(monkeypatch, tmp_path, capsys):
 def test_protections_name_every_new_defence():
     names = {name for name, _on, _detail in sandbox.protections()}
     assert {"scratch on a tmpfs", "cgroup memory and process cap", "kernel keyring denied"} <= names
+
+
+def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
+    """The jail's wall-clock limit ends a cell the grader still waits for: the row says so, not "memory"."""
+    import asyncio
+
+    import nbformat
+
+    from autograder.grading.execute import execute, start_kernel, stop_kernel
+
+    jail_limits = replace(sandbox.Limits(), submission_timeout_s=3, grace_s=0)   # the jail's deadline comes first
+    grader_limits = replace(jail_limits, cell_timeout_s=60, submission_timeout_s=60)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")])
+
+    async def run():
+        kernel = await start_kernel(scratch_root=tmp_path, data_dir=Path(__file__).parents[1] / "data",
+                                    limits=jail_limits)
+        try:
+            sandbox.arm(kernel.scratch, jail_limits.submission_timeout_s)
+            return await execute(kernel, nb, limits=grader_limits)
+        finally:
+            await stop_kernel(kernel)
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "crashed", (outcome.status, outcome.reason)
+    assert outcome.reason == "the kernel died in cell 0 (the jail stopped it: wall-clock limit)", outcome.reason

@@ -37,7 +37,8 @@ from .execute import Outcome, execute, start_kernel, stop_kernel
 
 RESOURCE_PREFIX = "course-"
 # A worker's warm kernel waits at most this long for a submission (then its jail ends it, and the
-# next submission starts a new one): it outlives a worker killed with SIGKILL by no more than this.
+# next submission starts a new one). A worker killed with SIGKILL takes its kernels with it (the jail
+# dies with its parent, and bubblewrap's sandbox with the jail).
 WORKER_PREWARM_WAIT_S = 300.0
 
 

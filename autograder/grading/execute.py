@@ -210,6 +210,24 @@ def _error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+_JAIL_SAYS = "jail: kernel killed: "
+_JAIL_REASONS = ("wall-clock limit", "scratch directory over its size limit", "the grader is gone")
+
+
+def _jail_reason(kernel):
+    """Why the jail ended the kernel, as it wrote at the end of the kernel's log; "" when it did not say."""
+    log = kernel.scratch.parent / f"{kernel.scratch.name}.log"
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(max(0, log.stat().st_size - 4096))
+            tail = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    # the kernel's own output comes first in that log: only the jail's words count, not what it printed
+    said = [line[len(_JAIL_SAYS):].strip() for line in tail.splitlines() if line.startswith(_JAIL_SAYS)]
+    return said[-1] if said and said[-1] in _JAIL_REASONS else ""
+
+
 async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None):
     """Run ``nb`` (in place) on ``kernel``.
 
@@ -269,7 +287,9 @@ async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None)
             continue
         except DeadKernelError:
             outcome.status, outcome.stopped_at = "crashed", index
-            outcome.reason = f"the kernel died in cell {index} (memory or process limit, or exit)"
+            why = _jail_reason(kernel)
+            outcome.reason = (f"the kernel died in cell {index} "
+                              + (f"(the jail stopped it: {why})" if why else "(memory or process limit, or exit)"))
             break
         if client.output_exceeded:
             outcome.status, outcome.stopped_at = "crashed", index

@@ -265,7 +265,6 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
         learner = job.submission.learner
         rows.append(_finish_guarded(job, outcome, ref_jobs[job.chapter.name], db_url=db_url, out_dir=out_dir,
                                     renderer=renderer, late_policy=late_policy))
-        rows[-1].worker = getattr(outcome, "worker", "")
         learners_left[learner] -= 1
         running.discard(id(job))
         if bar is not None:
@@ -334,11 +333,12 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
             if (job.submission.learner, job.chapter.name) not in done:
                 rows.append(Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
                                 [f"grading stopped: {type(stopped).__name__}: {stopped}"[:300], *job.notes]))
-        written = _write_reports(rows, out_dir, db_url, all_chapters, language)
+        written, statuses = _write_reports(rows, out_dir, db_url, all_chapters, language)
 
     report = GradeReport(rows, out_dir, written[0], wall_s=time.perf_counter() - started, jobs=jobs,
                          protections=sandbox.protections(), language=language)
-    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written + noted, language)
+    report.written, report.problems = _write_overview(out_dir, db_url, all_chapters, written + noted, statuses,
+                                                      language)
     report.rejected = rejected
     report.db_url = db_url
     report.references = {name: (ref.reference.seconds if ref.reference else None, ref.cached)
@@ -348,7 +348,7 @@ def grade(course_root, submissions, *, out_dir, jobs=None, learners=None, chapte
 
 def _write_reports(rows, out_dir, db_url, all_chapters, language=SOURCE_LANGUAGE):
     """The status file and grades.csv (its status column in ``language``), from this run's rows and the
-    previous statuses."""
+    previous statuses: (paths, statuses)."""
     rows.sort(key=lambda r: (r.learner, r.chapter))
     status_path = out_dir / STATUS_FILE
     try:
@@ -364,16 +364,15 @@ def _write_reports(rows, out_dir, db_url, all_chapters, language=SOURCE_LANGUAGE
     header, table = grades_table(db_url, all_chapters, statuses, language)
     csv_path = out_dir / "grades.csv"
     write_atomic(csv_path, csv_text(header, table))
-    return [csv_path, status_path]
+    return [csv_path, status_path], statuses
 
 
-def _write_overview(out_dir, db_url, all_chapters, written, language=SOURCE_LANGUAGE):
-    """``scores.csv`` and ``report.html`` (in ``language``) from the gradebook and status file; (written
+def _write_overview(out_dir, db_url, all_chapters, written, statuses, language=SOURCE_LANGUAGE):
+    """``scores.csv`` and ``report.html`` (in ``language``) from the gradebook and the statuses; (written
     paths, problems).
 
     Each is built on its own: a failure leaves the other, grades.csv and the status file standing.
     """
-    statuses = json.loads((out_dir / STATUS_FILE).read_text())
     written, problems = list(written), []
     for name, build in (("scores.csv", lambda: scores_csv(scores_rows(db_url, out_dir, all_chapters, statuses))),
                         ("report.html", lambda: report_html(db_url, out_dir, all_chapters, statuses, language))):
@@ -412,7 +411,8 @@ def _finish_guarded(job, outcome, ref, **kwargs):
             return _finish(job, outcome, ref, **kwargs)
     except Exception as error:
         return Row(job.submission.learner, job.chapter.name, None, job.chapter.max_score, "crashed",
-                   [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes])
+                   [f"could not score: {type(error).__name__}: {error}"[:300], *job.notes],
+                   worker=getattr(outcome, "worker", ""))
 
 
 def _deliveries(job, reference):
@@ -543,6 +543,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
         # The kernel could not start or the executor failed: nothing ran, keep previous grades.
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
                    [f"could not execute: {type(outcome).__name__}: {outcome}"[:300], *reasons])
+    worker = getattr(outcome, "worker", "")   # the Dask worker that executed it; "" when local
     t0 = time.perf_counter()
     nb = outcome.nb
     status = outcome.status
@@ -572,7 +573,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
         score -= penalty
     except Exception as error:
         return Row(learner, chapter.name, None, chapter.max_score, "crashed",
-                   [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons])
+                   [f"could not record grades: {type(error).__name__}: {error}"[:300], *reasons], worker=worker)
     if caps.cap_notebook(nb, keep=references.is_check_cell):
         reasons.append(f"outputs cut to the caps ({caps.OUTPUT_CHARS} characters each, "
                        f"{caps.NOTEBOOK_OUTPUT_CHARS} in all)")
@@ -588,7 +589,7 @@ def _finish(job, outcome, ref, *, db_url, out_dir, renderer, late_policy="none")
     t2 = time.perf_counter()
     timing = {"exec_s": outcome.exec_s, "kernel_s": outcome.kernel_s, "wait_s": outcome.wait_s,
               "judge_s": outcome.stats.get("judge_s", 0.0), "score_s": t1 - t0, "feedback_s": t2 - t1}
-    return Row(learner, chapter.name, score, max_score, status, reasons, timing)
+    return Row(learner, chapter.name, score, max_score, status, reasons, timing, worker)
 
 
 def export(course_root, out_dir, refresh_feedback=(), db_url=None, language=None):
@@ -601,8 +602,8 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None, language=None
     noted = [out_dir / LANGUAGE_FILE] if language else []
     language = class_language(out_dir, language)
     all_chapters = find_chapters(Path(course_root))
-    written = _write_reports([], out_dir, db_url, all_chapters, language) + noted
-    statuses = json.loads((out_dir / STATUS_FILE).read_text())
+    written, statuses = _write_reports([], out_dir, db_url, all_chapters, language)
+    written += noted
     by_name = {c.name: c for c in all_chapters}
     for learner, chapter_name in refresh_feedback:
         chapter = by_name[chapter_name]
@@ -611,7 +612,7 @@ def export(course_root, out_dir, refresh_feedback=(), db_url=None, language=None
         late = next((r for r in reasons if "after the due date" in r), "")
         html = Feedback(db_url).render(nb, chapter=chapter, learner=learner, late=late)
         write_atomic(out_dir / "feedback" / learner / chapter.name / f"{chapter.topic}.html", html)
-    written, problems = _write_overview(out_dir, db_url, all_chapters, written, language)
+    written, problems = _write_overview(out_dir, db_url, all_chapters, written, statuses, language)
     if problems:
         raise RuntimeError("; ".join(problems))
     return written

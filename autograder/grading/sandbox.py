@@ -11,26 +11,26 @@ Three modes, the strongest the machine allows (``COURSE_SANDBOX_MODE`` forces
 one, for tests):
 
 ``root``
-    The grader runs as root. :mod:`autograder.grading.jail` first (in the
-    grader's namespaces) takes a slot and its system user (``course-sbx-N``),
-    puts the kernel in a memory and pids cgroup of that slot (cgroup v1, where
-    mounted) and mounts the scratch directory as a tmpfs with ``size=`` and
-    ``nr_inodes=`` caps; then ``unshare`` gives the kernel its own PID, mount,
-    network, IPC and UTS namespaces, in which the jail builds a minimal
-    read-only root (system, Python, the ``autograder`` package, the course
-    data, and the scratch directory as the only writable place) and runs the
-    kernel as the slot's user with rlimits, no capabilities, no_new_privs and a
-    seccomp filter (libseccomp, through ``pyseccomp``) that denies the kernel
-    keyring calls. A reaper outside the kernel's reach empties the cgroup and
-    unmounts the scratch tmpfs when the jail ends, however it ends.
+    The grader runs as root. :mod:`autograder.grading.jail` takes a slot and its
+    system user (``course-sbx-N``), puts the kernel in a memory and pids cgroup
+    of that slot (cgroup v1, where mounted) and mounts the scratch directory, and
+    the kernel's ``/tmp`` and ``/dev/shm``, as tmpfs mounts with ``size=`` and
+    ``nr_inodes=`` caps; then bubblewrap (``bwrap``) gives the kernel its own
+    PID, mount, network, IPC and UTS namespaces and a minimal read-only root
+    (system, Python, the ``autograder`` package, the course data, and the
+    scratch directory as the only writable place), and the kernel runs as the
+    slot's user with rlimits, no capabilities, no_new_privs and a seccomp
+    filter (compiled here by libseccomp, through ``pyseccomp``) that denies the
+    kernel keyring calls. A reaper outside the kernel's reach empties the cgroup
+    and unmounts the tmpfs mounts when the jail ends, however it ends.
 ``userns``
-    Not root, but unprivileged user namespaces work: the same, except that the
-    kernel keeps the grader's uid (as an unprivileged "root" without
-    capabilities inside its user namespace), and there is no cgroup and no
-    scratch tmpfs (the scratch directory's size is polled instead).
+    Not root, but unprivileged user namespaces work: the same, bubblewrap in a
+    user namespace, except that the kernel keeps the grader's uid (without
+    capabilities), ``/tmp`` and ``/dev/shm`` are capped in size only, and there
+    is no cgroup and no scratch tmpfs (the scratch directory's size is polled).
 ``rlimits``
-    No namespaces: rlimits, a new session, a filtered environment, the seccomp
-    filter, the output cap and the deadline only. The kernel can read whatever
+    No namespaces (or no bubblewrap): rlimits, a new session, a filtered
+    environment, the seccomp filter, the output cap and the deadline only. The kernel can read whatever
     the grader can and reach the network, so :func:`preflight` refuses it
     unless asked for explicitly (``--insecure``, or ``COURSE_SANDBOX_MODE=rlimits``).
 
@@ -39,6 +39,7 @@ a submission on a (pre-warmed) kernel: until then a kernel may wait
 ``Limits.prewarm_wait_s``, after it the submission's own limit plus a grace.
 """
 
+import errno
 import functools
 import os
 import shutil
@@ -51,6 +52,10 @@ JAIL = Path(__file__).with_name("jail.py")
 MODES = ("root", "userns", "rlimits")
 ARM_FILE = ".grading-armed"
 CGROUP_V1 = "/sys/fs/cgroup"
+KEYRING_CALLS = ("add_key", "request_key", "keyctl")
+# What the namespace modes run: bubblewrap, and util-linux's setpriv and prlimit (Debian package).
+TOOLS = {"bwrap": "bubblewrap", "setpriv": "util-linux", "prlimit": "util-linux"}
+_NAMESPACES = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
 
 
 class SandboxRefused(RuntimeError):
@@ -89,15 +94,20 @@ def mode():
     return _detect()
 
 
+def missing_tools():
+    """``[(tool, Debian package)]`` the namespace modes need and this machine lacks."""
+    return [(tool, package) for tool, package in TOOLS.items() if not shutil.which(tool)]
+
+
 @functools.lru_cache(maxsize=None)
 def _detect():
-    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
-    if not (unshare and setpriv):
+    if missing_tools():
         return "rlimits"
+    bwrap = shutil.which("bwrap")
     probes = [("root", [])] if os.geteuid() == 0 else []
-    probes.append(("userns", ["--user", "--map-root-user"]))
+    probes.append(("userns", ["--unshare-user"]))
     for name, extra in probes:
-        command = [unshare, *extra, "--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "true"]
+        command = [bwrap, *extra, *_NAMESPACES, "--ro-bind", "/", "/", "--proc", "/proc", "--", "true"]
         try:
             if subprocess.run(command, capture_output=True, timeout=20).returncode == 0:
                 return name
@@ -131,37 +141,28 @@ def _readonly_paths(argv, limits):
 
 
 @functools.lru_cache(maxsize=None)
-def seccomp_path():
-    """The folder holding ``pyseccomp`` (the jail runs isolated from site-packages), or None."""
-    import importlib.util
+def seccomp_program():
+    """The seccomp filter that denies the kernel keyring calls, compiled by libseccomp (BPF
+    bytes, for bubblewrap's ``--seccomp``), or None where libseccomp or pyseccomp is missing."""
+    import tempfile
 
     try:
-        spec = importlib.util.find_spec("pyseccomp")
-    except (ImportError, ValueError):
+        import pyseccomp
+
+        flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+        for name in KEYRING_CALLS:
+            flt.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+        with tempfile.TemporaryFile() as handle:
+            flt.export_bpf(handle)
+            handle.seek(0)
+            return handle.read() or None
+    except Exception:  # noqa: BLE001 - no libseccomp here: protections() says the filter is off
         return None
-    return str(Path(spec.origin).parent) if spec and spec.origin else None
 
 
-@functools.lru_cache(maxsize=None)
-def seccomp_libs():
-    """The shared libraries pyseccomp loads, found once here rather than by every jail."""
-    import ctypes.util
-
-    return {name: ctypes.util.find_library(name) for name in ("c", "seccomp") if ctypes.util.find_library(name)}
-
-
-@functools.lru_cache(maxsize=None)
 def seccomp_available():
-    """libseccomp and its bindings load (checked once, in a child, like the jail does)."""
-    path = seccomp_path()
-    if not path:
-        return False
-    code = f"import sys; sys.path.insert(0, {path!r}); import pyseccomp; pyseccomp.SyscallFilter(pyseccomp.ALLOW)"
-    try:
-        return subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
-                              timeout=30).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+    """libseccomp and its bindings compile the filter here."""
+    return seccomp_program() is not None
 
 
 def cgroup_available():
@@ -175,12 +176,13 @@ def _config(argv, scratch_dir, limits, how):
     return {
         "mode": how,
         "scratch": os.path.realpath(scratch_dir),
+        "bwrap": shutil.which("bwrap") or "/usr/bin/bwrap",
         "setpriv": shutil.which("setpriv") or "/usr/bin/setpriv",
+        "prlimit": shutil.which("prlimit") or "/usr/bin/prlimit",
         "readonly": _readonly_paths(argv, limits) if how != "rlimits" else [],
         "tmp_bytes": int(limits.tmp_bytes),
         "inodes": int(limits.inodes),
-        "seccomp_path": seccomp_path(),
-        "seccomp_libs": seccomp_libs(),
+        "seccomp": (seccomp_program() or b"").hex(),
         "arm_file": ARM_FILE,
         "cgroup_root": CGROUP_V1,
         "limits": {
@@ -209,16 +211,8 @@ def wrap_kernel_command(argv, *, scratch_dir, limits):
     import json
 
     limits = limits or Limits()
-    how = mode()
-    cfg = _config(list(argv), scratch_dir, limits, how)
-    unshare = [shutil.which("unshare") or "/usr/bin/unshare"]
-    if how == "userns":
-        unshare += ["--user", "--map-root-user"]
-    unshare += ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--"]
-    if how == "root":   # the jail's first stage runs here, then execs unshare + its second stage
-        cfg["unshare"] = unshare
-    jail = [sys.executable, "-I", "-S", str(JAIL), json.dumps(cfg), "--", *argv]
-    return jail if how in ("rlimits", "root") else unshare + jail
+    cfg = _config(list(argv), scratch_dir, limits, mode())
+    return [sys.executable, "-I", "-S", str(JAIL), json.dumps(cfg), "--", *argv]
 
 
 def arm(scratch_dir, seconds):
@@ -253,7 +247,7 @@ def preflight(*, course_root, out_dir, submissions=None, insecure=False):
     if how == "rlimits":
         if not insecure and os.environ.get("COURSE_SANDBOX_MODE") != "rlimits":
             raise SandboxRefused(
-                "namespaces are not available here (unshare/setpriv missing, or user namespaces disabled): "
+                f"namespaces are not available here ({why_no_namespaces()}): "
                 "a kernel could read the solutions and the gradebook and reach the network. Grade as root or "
                 "where unprivileged user namespaces work, or accept this with --insecure (make grade INSECURE=1).")
         sys.stderr.write("\n*** INSECURE GRADING: no namespaces. Kernels run with the grader's user: they can "
@@ -270,6 +264,16 @@ def preflight(*, course_root, out_dir, submissions=None, insecure=False):
                 raise SandboxRefused(f"{what} ({path}) lies inside {folder}, which every kernel can read: "
                                      f"move it elsewhere")
 
+
+
+def why_no_namespaces():
+    """Why the namespace modes are off here: the missing tools, or the kernel refusing namespaces."""
+    missing = missing_tools()
+    if missing:
+        packages = sorted({package for _tool, package in missing})
+        return (f"{', '.join(tool for tool, _p in missing)} missing: install it (as root: "
+                f"apt-get install {' '.join(packages)})")
+    return "bubblewrap cannot create namespaces here: user namespaces disabled, or a container forbids them"
 
 
 def _undumpable():
@@ -300,14 +304,17 @@ def protections():
         ("network namespace", ns, "loopback only, down" if ns else "off: the network is reachable"),
         ("PID namespace", ns, "the kernel sees only its own processes; all are killed when it ends" if ns else
          "off: cleanup kills the kernel's process group only (a process that calls setsid survives)"),
-        ("no capabilities, no_new_privs", True, "setuid binaries grant nothing"),
+        ("no capabilities, no_new_privs", True, "setuid binaries grant nothing"
+         + ("; bubblewrap (bwrap) builds the namespaces and the root, and the sandbox dies with the grader"
+            if ns else "")),
         ("rlimits", True, f"address space {d.memory_bytes >> 20} MiB, {d.max_processes} processes/threads"
          + (" per kernel only with a user namespace: here one cap for all the grader user's processes"
             " (its count at kernel start plus room for 16 kernels), so a fork bomb is bounded, not stopped"
             if how == "rlimits" else "")
          + f", files {d.file_bytes >> 20} MiB, CPU 2x submission timeout"),
         ("output and disk caps", True, f"raw output {d.output_bytes >> 10} KiB, scratch {d.scratch_bytes >> 20} MiB"
-         + (f", /tmp {d.tmp_bytes >> 20} MiB" if ns else "")),
+         + (f", /tmp and /dev/shm {d.tmp_bytes >> 20} MiB" if ns else "")
+         + (f" and {d.inodes} files each" if how == "root" else "")),
         ("scratch on a tmpfs", how == "root",
          f"size {d.scratch_bytes >> 20} MiB and {d.inodes} files, unlinked open files included" if how == "root"
          else "off: the scratch folder's size is polled (open unlinked files and empty files escape it)"),
