@@ -185,3 +185,29 @@ def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
     outcome = asyncio.run(run())
     assert outcome.status == "crashed", (outcome.status, outcome.reason)
     assert outcome.reason == "the kernel died in cell 0 (the jail stopped it: wall-clock limit)", outcome.reason
+
+
+def test_a_submission_out_of_time_between_cells_stops_as_a_timeout(tmp_path):
+    """Quick cells after the submission's time is up: the grader stops at the next cell with ``timeout``
+    instead of running on (each cell given half a second) until the jail ends the kernel as a crash."""
+    import asyncio
+
+    import nbformat
+
+    from autograder.grading.execute import execute, start_kernel, stop_kernel
+
+    limits = replace(sandbox.Limits(), cell_timeout_s=30, submission_timeout_s=4)
+    # 40 cells of 0.3 s: 12 s in all, each under the half second a cell still gets once time is up
+    cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(0.3)") for _ in range(40)]
+
+    async def run():
+        kernel = await start_kernel(scratch_root=tmp_path, data_dir=Path(__file__).parents[1] / "data", limits=limits)
+        try:
+            return await execute(kernel, nbformat.v4.new_notebook(cells=cells), limits=limits)
+        finally:
+            await stop_kernel(kernel)
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "timeout", (outcome.status, outcome.reason)
+    assert 0 < outcome.stopped_at < len(cells), outcome.stopped_at
+    assert outcome.reason == f"stopped at cell {outcome.stopped_at}: the whole submission ran past 4 s", outcome.reason

@@ -262,6 +262,11 @@ async def execute(kernel, nb, *, limits, files=(), setup=None, before_cell=None)
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         count += 1
+        if time.monotonic() >= deadline:   # out of time between cells: stop here, before the jail's own deadline
+            outcome.status, outcome.stopped_at = "timeout", index
+            outcome.reason = (f"stopped at cell {index}: the whole submission ran past "
+                              f"{limits.submission_timeout_s:g} s")
+            break
         if before_cell and index in before_cell:
             await run_silent(kernel, before_cell[index], timeout=max(0.5, min(limits.cell_timeout_s,
                                                                              deadline - time.monotonic())))
