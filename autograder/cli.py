@@ -93,7 +93,7 @@ def build_parser():
     p = sub.add_parser("formgrader", help="nbgrader's formgrader on a graded class (manual review, score overrides)")
     p.add_argument("--out", default=None, help="the graded class's folder (where gradebook.db is; "
                                                 "default: the class graded last)")
-    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--port", type=int, default=8888, help="the server's port (0: a free one it chooses and prints)")
     p.add_argument("--db", metavar="URL", help="the class's gradebook URL if it is not OUT/gradebook.db "
                                                "(as given to course grade --db)")
     p.set_defaults(func=_formgrader)

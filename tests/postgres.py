@@ -1,4 +1,7 @@
-"""A throwaway PostgreSQL server for tests: ``initdb`` in a temporary folder, loopback only.
+"""A throwaway PostgreSQL server for tests: ``initdb`` in a temporary folder, on a Unix socket only.
+
+The server listens on no TCP port (``listen_addresses`` is empty): its socket lies in its own
+temporary folder, so no port is chosen, freed and then taken by someone else before it binds.
 
 PostgreSQL refuses to run as root: as root the server runs as Debian's ``postgres``
 system user (the package creates it), otherwise as the caller. Trust authentication,
@@ -9,7 +12,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,15 +23,9 @@ from autograder.maintainers.postgres_setup import find_postgres_bin
 from needs import need
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def throwaway_postgres():
-    """Yield the URL (``postgresql://grader@127.0.0.1:PORT/postgres``) of a fresh server."""
+    """Yield the URL (``postgresql://grader@/postgres?host=SOCKET_FOLDER``) of a fresh server."""
     bin_dir = find_postgres_bin()
     if bin_dir is None:
         need(False, "PostgreSQL is not installed (make test installs Debian's postgresql as root)")
@@ -40,7 +36,7 @@ def throwaway_postgres():
         os.chown(folder, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     folder.chmod(0o700)
-    data, port = folder / "data", _free_port()
+    data = folder / "data"
 
     def run(*argv):
         result = subprocess.run([*as_user, *argv], capture_output=True, text=True, timeout=120)
@@ -50,8 +46,8 @@ def throwaway_postgres():
     try:
         run(bin_dir / "initdb", "-D", data, "-U", "grader", "--auth=trust", "--no-sync", "-E", "UTF8")
         run(bin_dir / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "-t", "60", "start",
-            "-o", f"-h 127.0.0.1 -p {port} -k {folder} -F")
-        yield f"postgresql://grader@127.0.0.1:{port}/postgres"
+            "-o", f"-c listen_addresses='' -k {folder} -F")
+        yield f"postgresql://grader@/postgres?host={folder}"
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run([*as_user, bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],

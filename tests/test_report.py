@@ -536,13 +536,12 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
 
     from autograder.cli import main
 
-    from autograder.grading.formgrader import prepare, server_command
+    from autograder.grading.formgrader import prepare, served_port, server_command
     from autograder.grading.pipeline import export
 
     out = graded["out"]
     assert [c.name for c in prepare(REPO, out)] == [CHAPTER]
     (out / ".work" / "exchange").mkdir(parents=True, exist_ok=True)
-    port = None
     token = "t" * 32
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
     server = subprocess.Popen(server_command(out, port=0, token=token, open_browser=False), cwd=tmp_path,
@@ -557,16 +556,14 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
             return json.loads(response.read())
 
     try:
+        port = served_port(tmp_path / "rt", server)
+        assert port, "the formgrader server stopped before it took a port"
         deadline = time.monotonic() + 120
         while True:
             try:
-                info = next((tmp_path / "rt").glob("jpserver-*.json"), None)
-                if info is None:
-                    raise OSError("the server has not written its runtime file yet")
-                port = json.loads(info.read_text())["port"]
                 assignments = api("assignments")
                 break
-            except (OSError, ValueError, KeyError):
+            except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(1)

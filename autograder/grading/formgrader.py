@@ -10,10 +10,13 @@ keeps it (see ``override``). When the server stops, grades.csv, scores.csv,
 report.html and the feedback of every learner with a manual score are rewritten.
 """
 
+import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -120,10 +123,26 @@ def server_folder(course_root, out_dir):
     return folder
 
 
+def served_port(runtime_dir, server, timeout=120):
+    """The port a Jupyter server started with ``JUPYTER_RUNTIME_DIR=runtime_dir`` serves on, read from
+    its runtime file (with ``--port 0`` the server chooses a free one: no port is freed for it and then
+    taken by someone else); None if ``server`` (its ``Popen``) ends or ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        for info in Path(runtime_dir).glob("jpserver-*.json"):
+            try:
+                return json.loads(info.read_text())["port"]
+            except (OSError, ValueError, KeyError):   # still being written
+                pass
+        time.sleep(0.2)
+    return None
+
+
 def formgrader_command(args):
     """``course formgrader [--out DIR] [--port N]``: say which class, prepare it, serve it until Ctrl-C, export.
 
-    Without ``--out`` it opens the class graded last. The server runs in :func:`server_folder`."""
+    Without ``--out`` it opens the class graded last. The server runs in :func:`server_folder`; its
+    address is printed once it has taken its port (``--port 0``: a free one of its choosing)."""
     from ..paths import REPO_ROOT
     from .pipeline import export, gradebook_url
 
@@ -138,14 +157,21 @@ def formgrader_command(args):
     folder = server_folder(root, out)
     token = secrets.token_hex(16)
     print(f"formgrader on {chosen}, {out} ({', '.join(c.name for c in chapters) or 'no chapter graded'}):\n"
-          f"  http://127.0.0.1:{args.port}/formgrader?token={token}\n"
           "Manual Grading > chapter > notebook > learner: review, then type a score.\n"
           "Ctrl-C stops the server, then grades.csv, scores.csv, report.html and feedback are rewritten.", flush=True)
     command = server_command(out, port=args.port, token=token, open_browser=False, db_url=db_url)
+    runtime = folder / "runtime"   # where the server says which port it took (--port 0: one it chose)
+    shutil.rmtree(runtime, ignore_errors=True)
+    env = {**os.environ, DB_ENV: gradebook_url(db_url, out), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    server = subprocess.Popen(command, cwd=folder, env=env)
     try:
-        subprocess.run(command, cwd=folder, env={**os.environ, DB_ENV: gradebook_url(db_url, out)}, check=False)
-    except KeyboardInterrupt:
-        pass
+        port = served_port(runtime, server)
+        if port is not None:
+            print(f"  http://127.0.0.1:{port}/formgrader?token={token}", flush=True)
+        server.wait()
+    except KeyboardInterrupt:   # Ctrl-C: stop the server cleanly (SIGTERM asks no question on a terminal)
+        server.terminate()
+        server.wait()
     written = export(root, out, refresh_feedback=manually_scored(out, db_url), db_url=db_url)
     print("wrote:\n" + "\n".join(f"  {p}{'/' if p.is_dir() else ''}" for p in written))
     return 0

@@ -57,7 +57,12 @@ def requirements_problem():
 
 
 def free_port():
-    """A loopback port nothing listens on now."""
+    """A loopback port nothing listens on now.
+
+    The course's one such helper, for JupyterHub alone: its config must name the ports of the hub,
+    its proxy's API and the proxy before either process starts (neither takes port 0 and reports
+    back), so a port is chosen, freed and handed over. Elsewhere servers choose their own port
+    (formgrader: ``--port 0``) or need none (the tests' PostgreSQL listens on a Unix socket)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

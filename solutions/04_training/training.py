@@ -301,6 +301,31 @@ def train_one_epoch(model, loader, optimizer, loss_fn):
 check_function("train_one_epoch",
                one_epoch_cases(train_set.images[:16], train_set.labels[:16], device=device, seed=40, lr=0.1),
                check_mutation=False)
+
+
+def trains_on_device(train_one_epoch):
+    """False when train_one_epoch hands the model a batch that is not on `device`, tried with the
+    notebook's `device` set to PyTorch's "meta" device (a stand-in for a GPU: shapes, no values) and a
+    model there; a right answer stops where it reads a loss (.item()) there."""
+    notebook = getattr(train_one_epoch, "__globals__", None)
+    if notebook is None:
+        return True
+    saved = notebook.get("device")
+    notebook["device"] = torch.device("meta")
+    meta_model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10)).to("meta")
+    batches = DataLoader(TensorDataset(torch.zeros(6, 1, 8, 8), torch.zeros(6, dtype=torch.long)), batch_size=4)
+    try:
+        train_one_epoch(meta_model, batches, optim.SGD(meta_model.parameters(), lr=0.1), nn.CrossEntropyLoss())
+    except Exception as error:
+        return "expected device" not in str(error) and "same device" not in str(error)
+    finally:
+        notebook["device"] = saved
+    return True
+
+
+check_that("train_one_epoch", trains_on_device,
+           "does not move the images and labels of each batch to device (tried with device set to PyTorch's 'meta' device).",
+           hint="move each batch to device before it reaches the model.", quiet=True)
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(hidden_seed(41))
 _model = nn.Sequential(nn.Flatten(), nn.Linear(64, 12), nn.ReLU(), nn.Linear(12, 10)).to(device)

@@ -404,6 +404,23 @@ def leaves_evaluation_mode(evaluate):
 
 check_that("evaluate", leaves_evaluation_mode, "leaves the model in training mode, where dropout drops activations.",
            hint="switch the model to evaluation mode before the first batch.", quiet=True)
+
+
+def evaluates_on_the_models_device(evaluate):
+    """False when evaluate hands a model on PyTorch's "meta" device (a stand-in for a GPU: shapes, no
+    values) a batch left on the CPU; a right answer stops where it reads a value (.item()) there."""
+    meta_model = nn.Sequential(nn.Linear(64, 10)).to("meta")
+    batches = DataLoader(TensorDataset(torch.zeros(6, 64), torch.zeros(6, dtype=torch.long)), batch_size=4)
+    try:
+        evaluate(meta_model, batches)
+    except Exception as error:
+        return "expected device" not in str(error) and "same device" not in str(error)
+    return True
+
+
+check_that("evaluate", evaluates_on_the_models_device,
+           "does not move the inputs and labels to the model's device (tried with a model on PyTorch's 'meta' device).",
+           hint="take the device from the model's parameters.", quiet=True)
 check_function("evaluate", [evaluation_case(41, 40, 40)], check_mutation=False, quiet=True)
 check_function("evaluate", [evaluation_case(42, 50, 16)], check_mutation=False)
 ### BEGIN HIDDEN TESTS

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -34,6 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHAPTERS = ["01_tensors", "02_autograd"]
 LIMITS = replace(sandbox.Limits(), cell_timeout_s=30.0, submission_timeout_s=300.0)
 START_S = 180
+# the address `make formgrader` prints (the server's own log says it too, with "token=..." hidden)
+ADDRESS = r"http://127\.0\.0\.1:\d+/formgrader\?token=\w+"
 ARTIFACTS = REPO / "tests" / ".artifacts"
 
 
@@ -54,20 +55,14 @@ def graded(tmp_path_factory):
     return out
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Formgrader:
-    """``make formgrader ...`` run from the repository, as an instructor runs it; stopped with Ctrl-C."""
+    """``make formgrader ...`` run from the repository, as an instructor runs it; stopped with Ctrl-C.
+    ``PORT=0``: the server takes a free port itself and the address printed names it."""
 
     def __init__(self, note, *make_args):
-        self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
         env[NOTE_ENV] = str(note)        # the class graded last, noted here rather than in the repository
-        self.process = subprocess.Popen(["make", "--no-print-directory", "formgrader", f"PORT={self.port}",
+        self.process = subprocess.Popen(["make", "--no-print-directory", "formgrader", "PORT=0",
                                          *make_args], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
@@ -86,7 +81,7 @@ class Formgrader:
         pytest.fail(f"make formgrader never printed {pattern!r}:\n{''.join(self.lines)[-4000:]}")
 
     def wait_for_server(self, url, timeout=START_S):
-        """Wait until the address it printed answers (it prints it before the server has started)."""
+        """Wait until the address it printed answers (printed once the server has its port, before it answers)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
@@ -131,7 +126,7 @@ def test_formgrader_opens_the_class_given_and_lists_every_graded_chapter(graded,
     try:
         said = server.read_until(r"^formgrader on ")
         assert f"the folder given, {graded}" in said and all(c in said for c in CHAPTERS), said
-        url = server.wait_for_server(server.read_until(r"http://127\.0\.0\.1:\d+/formgrader\?token=").strip())
+        url = server.wait_for_server(server.read_until(ADDRESS).strip())
         page = context.new_page()
         listed = _assignments_listed(page, url, CHAPTERS)
         assert all(chapter in listed for chapter in CHAPTERS), listed
@@ -162,7 +157,7 @@ def test_formgrader_opens_the_class_graded_last_or_says_how_to_grade_one(graded,
     try:
         said = server.read_until(r"^formgrader on ")
         assert f"the class graded last, {graded}" in said, said
-        url = server.wait_for_server(server.read_until(r"http://127\.0\.0\.1:\d+/formgrader\?token=").strip())
+        url = server.wait_for_server(server.read_until(ADDRESS).strip())
         listed = _assignments_listed(context.new_page(), url, CHAPTERS)
         assert all(chapter in listed for chapter in CHAPTERS), listed
     finally:
