@@ -44,6 +44,16 @@ def jailed(tmp_path, code, limits=SMALL, timeout=60, arm_after=None):
 
 
 @ROOT_ONLY
+def run_in_a_loop_of_its_own(coroutine):
+    """``asyncio.run`` in a thread of its own: in one process with the browser tests, Playwright's
+    sync API leaves a loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_unlinked_open_files_count_against_the_scratch_cap(tmp_path):
     code = ("import os\nf = open('gone', 'wb'); os.unlink('gone'); n = 0\n"
             "try:\n    [f.write(b'x' * 2**20) or f.flush() for _ in range(64)]; print('WROTE ALL')\n"
@@ -163,8 +173,6 @@ def test_protections_name_every_new_defence():
 
 def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
     """The jail's wall-clock limit ends a cell the grader still waits for: the row says so, not "memory"."""
-    import asyncio
-
     import nbformat
 
     from autograder.grading.execute import execute, start_kernel, stop_kernel
@@ -182,7 +190,7 @@ def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
         finally:
             await stop_kernel(kernel)
 
-    outcome = asyncio.run(run())
+    outcome = run_in_a_loop_of_its_own(run())
     assert outcome.status == "crashed", (outcome.status, outcome.reason)
     assert outcome.reason == "the kernel died in cell 0 (the jail stopped it: wall-clock limit)", outcome.reason
 
@@ -190,8 +198,6 @@ def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
 def test_a_submission_out_of_time_between_cells_stops_as_a_timeout(tmp_path):
     """Quick cells after the submission's time is up: the grader stops at the next cell with ``timeout``
     instead of running on (each cell given half a second) until the jail ends the kernel as a crash."""
-    import asyncio
-
     import nbformat
 
     from autograder.grading.execute import execute, start_kernel, stop_kernel
@@ -207,7 +213,7 @@ def test_a_submission_out_of_time_between_cells_stops_as_a_timeout(tmp_path):
         finally:
             await stop_kernel(kernel)
 
-    outcome = asyncio.run(run())
+    outcome = run_in_a_loop_of_its_own(run())
     assert outcome.status == "timeout", (outcome.status, outcome.reason)
     assert 0 < outcome.stopped_at < len(cells), outcome.stopped_at
     assert outcome.reason == f"stopped at cell {outcome.stopped_at}: the whole submission ran past 4 s", outcome.reason

@@ -55,6 +55,12 @@ def graded(tmp_path_factory):
     return out
 
 
+def _ctrl_c_reaches_it():
+    """Let SIGINT stop the child as a terminal's Ctrl-C does: a test run started in the background
+    (``make test &``, some CI runners) ignores SIGINT, and that is inherited, so ``finish`` waited 600 s."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Formgrader:
     """``make formgrader ...`` run from the repository, as an instructor runs it; stopped with Ctrl-C.
     ``PORT=0``: the server takes a free port itself and the address printed names it."""
@@ -65,7 +71,7 @@ class Formgrader:
         self.process = subprocess.Popen(["make", "--no-print-directory", "formgrader", "PORT=0",
                                          *make_args], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_ctrl_c_reaches_it)
         self.lines = []
 
     def read_until(self, pattern, timeout=START_S):
