@@ -54,6 +54,21 @@ def test_not_attempted_renders_with_its_own_label():
     assert error._render_traceback_()[0].split("Not attempted: ")[1].startswith("y is not defined")
 
 
+def test_a_rule_that_draws_random_numbers_leaves_the_learners_stream_where_it_was(capsys):
+    """A later cell draws the same numbers whether or not a check cell ran before it (chapter 05's rule
+    builds a model and iterates a DataLoader: its solution's stored outputs changed with it)."""
+    def builds_a_model(model):
+        torch.nn.Linear(64, 10)
+        return len(list(torch.utils.data.DataLoader(range(4), batch_size=2))) == 2
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    check_that("model", builds_a_model, "is not a model.", namespace={"model": object()})
+    assert "Correct: model" in capsys.readouterr().out
+    assert torch.equal(torch.rand(3), expected)
+
+
 # ---------------------------------------------------------------- tensors
 
 @pytest.mark.parametrize("found, expected_shape, hint", [

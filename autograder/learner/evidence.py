@@ -23,6 +23,7 @@ _Tensor = torch.Tensor
 _Module = torch.nn.Module
 _Size = torch.Size
 _no_grad = torch.no_grad
+_fork_rng = torch.random.fork_rng
 _from_numpy = torch.from_numpy
 _copy = torch.Tensor.copy_
 _isinstance = isinstance
@@ -288,8 +289,11 @@ def probe_that(name, namespace, predicate, compared=()):
         return {"defined": False, "missing": missing}
     outlines = {n: outline(namespace[n]) if n in namespace else None for n in compared}
     try:
-        return {"defined": True, "result": bool(predicate(value)), "raised": None, "not_implemented": False,
-                "compared": outlines}
+        # a rule may build a model or iterate a DataLoader: the learner's later cells must draw the
+        # same random numbers whether or not the check cell ran
+        with _fork_rng():
+            held = bool(predicate(value))
+        return {"defined": True, "result": held, "raised": None, "not_implemented": False, "compared": outlines}
     except NotImplementedError:
         return {"defined": True, "result": None, "raised": None, "not_implemented": True}
     except Exception as error:
