@@ -44,16 +44,6 @@ def jailed(tmp_path, code, limits=SMALL, timeout=60, arm_after=None):
 
 
 @ROOT_ONLY
-def run_in_a_loop_of_its_own(coroutine):
-    """``asyncio.run`` in a thread of its own: in one process with the browser tests, Playwright's
-    sync API leaves a loop running in the main thread, where ``asyncio.run`` refuses to start."""
-    import asyncio
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def test_unlinked_open_files_count_against_the_scratch_cap(tmp_path):
     code = ("import os\nf = open('gone', 'wb'); os.unlink('gone'); n = 0\n"
             "try:\n    [f.write(b'x' * 2**20) or f.flush() for _ in range(64)]; print('WROTE ALL')\n"
@@ -176,6 +166,7 @@ def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
     import nbformat
 
     from autograder.grading.execute import execute, start_kernel, stop_kernel
+    from autograder.grading.pipeline import _run_to_completion
 
     jail_limits = replace(sandbox.Limits(), submission_timeout_s=3, grace_s=0)   # the jail's deadline comes first
     grader_limits = replace(jail_limits, cell_timeout_s=60, submission_timeout_s=60)
@@ -190,7 +181,7 @@ def test_a_kernel_the_jail_stops_is_reported_with_the_jails_reason(tmp_path):
         finally:
             await stop_kernel(kernel)
 
-    outcome = run_in_a_loop_of_its_own(run())
+    outcome = _run_to_completion(run())   # works beside Playwright's running loop
     assert outcome.status == "crashed", (outcome.status, outcome.reason)
     assert outcome.reason == "the kernel died in cell 0 (the jail stopped it: wall-clock limit)", outcome.reason
 
@@ -201,6 +192,7 @@ def test_a_submission_out_of_time_between_cells_stops_as_a_timeout(tmp_path):
     import nbformat
 
     from autograder.grading.execute import execute, start_kernel, stop_kernel
+    from autograder.grading.pipeline import _run_to_completion
 
     limits = replace(sandbox.Limits(), cell_timeout_s=30, submission_timeout_s=4)
     # 40 cells of 0.3 s: 12 s in all, each under the half second a cell still gets once time is up
@@ -213,7 +205,7 @@ def test_a_submission_out_of_time_between_cells_stops_as_a_timeout(tmp_path):
         finally:
             await stop_kernel(kernel)
 
-    outcome = run_in_a_loop_of_its_own(run())
+    outcome = _run_to_completion(run())   # works beside Playwright's running loop
     assert outcome.status == "timeout", (outcome.status, outcome.reason)
     assert 0 < outcome.stopped_at < len(cells), outcome.stopped_at
     assert outcome.reason == f"stopped at cell {outcome.stopped_at}: the whole submission ran past 4 s", outcome.reason
