@@ -547,10 +547,10 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
     server = subprocess.Popen(server_command(out, port=0, token=token, open_browser=False), cwd=tmp_path,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def api(path, data=None):
+    def api(path, data=None, method=None):
         request = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/api/{path}",
                                          data=None if data is None else json.dumps(data).encode(),
-                                         method="GET" if data is None else "PUT",
+                                         method=method or ("GET" if data is None else "PUT"),
                                          headers={"Authorization": f"token {token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
@@ -568,6 +568,14 @@ def test_formgrader_serves_the_class_and_its_manual_scores_are_exported(graded, 
                     raise
                 time.sleep(1)
         assert [a["name"] for a in assignments] == [CHAPTER]
+        # graded from a folder outside the class's, "# Submissions" still counts every one it graded:
+        # all seven but eve's corrupt file, which is in the report and grades.csv, not the gradebook
+        assert assignments[0]["num_submissions"] == len(list(graded["submitted"].glob(f"*/{CHAPTER}"))) - 1 == 6
+        autograded = out / "autograded" / "cy" / CHAPTER / "tensors.ipynb"
+        before = autograded.read_bytes()
+        again = api(f"submission/{CHAPTER}/cy/autograde", {}, method="POST")   # formgrader's Autograde link
+        assert again["success"] is False and "No notebooks were matched" in again["error"], again
+        assert autograded.read_bytes() == before          # nothing re-run outside the jail, nothing removed
         submissions = {s["student"]: s for s in api(f"submissions/{CHAPTER}")}
         assert {"ada", "cy", "fay", "gil"} <= set(submissions)
         notebook = api(f"submitted_notebooks/{CHAPTER}/tensors")

@@ -17,10 +17,12 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import timezone
 from pathlib import Path
 
 import nbformat
 
+from .collect import LEARNER_RE
 from .course import find_chapters
 from .grades import write_atomic
 from .last_class import last_graded
@@ -38,7 +40,37 @@ def prepare(course_root, out_dir, db_url=None):
     graded = [c for c in find_chapters(course_root) if any((out_dir / "autograded").glob(f"*/{c.name}/*.ipynb"))]
     for chapter in graded:
         write_atomic(out_dir / "source" / chapter.name / f"{chapter.topic}.ipynb", nbformat.writes(chapter.template))
+    submitted_view(out_dir, db_url)
     return graded
+
+
+SUBMITTED_VIEW = ".work/formgrader/submitted"   # formgrader's submitted_directory, relative to the class
+
+
+def submitted_view(out_dir, db_url=None):
+    """Write ``out_dir/.work/formgrader/submitted/<learner>/<chapter>/timestamp.txt`` for every
+    submission in the class's gradebook; return how many.
+
+    formgrader's "# Submissions" counts the folders of nbgrader's ``submitted`` directory, which
+    ``course grade`` never writes when the submissions came from a zip or another folder: every count
+    said 0. The view holds no notebook, so formgrader's Autograde link stops at "No notebooks were
+    matched" before it removes anything, rather than running a learner's code outside the jail."""
+    from nbgrader.api import Gradebook, SubmittedAssignment
+
+    from .pipeline import gradebook_url
+
+    view = Path(out_dir).resolve() / SUBMITTED_VIEW
+    shutil.rmtree(view, ignore_errors=True)
+    with Gradebook(gradebook_url(db_url, Path(out_dir).resolve())) as gb:
+        found = [(s.student.id, s.assignment.name, s.timestamp) for s in gb.db.query(SubmittedAssignment)]
+    found = [f for f in found if LEARNER_RE.match(f[0]) and LEARNER_RE.match(f[1])]   # names, never paths
+    for learner, chapter, timestamp in found:
+        folder = view / learner / chapter
+        folder.mkdir(parents=True, exist_ok=True)
+        if timestamp is not None:   # nbgrader's own format; the gradebook keeps UTC without a zone
+            utc = timestamp.replace(tzinfo=timezone.utc) if timestamp.tzinfo is None else timestamp.astimezone(timezone.utc)
+            (folder / "timestamp.txt").write_text(utc.strftime("%Y-%m-%d %H:%M:%S.%f %Z") + "\n")
+    return len(found)
 
 
 def which_class(course_root, out_dir=None, db_url=None):
@@ -68,6 +100,7 @@ def server_command(out_dir, *, port=8888, token=None, open_browser=True, db_url=
                "--ServerApp.default_url=/formgrader", f"--ServerApp.open_browser={open_browser}",
                f"--CourseDirectory.root={out_dir}", f"--CourseDirectory.db_url={gradebook_url(db_url, out_dir)}",
                "--CourseDirectory.source_directory=source", "--CourseDirectory.autograded_directory=autograded",
+               f"--CourseDirectory.submitted_directory={SUBMITTED_VIEW}",
                "--CourseDirectory.feedback_directory=feedback",
                f"--Exchange.root={out_dir / '.work' / 'exchange'}"]   # no exchange: quiets its warning
     if token is not None:
@@ -88,6 +121,7 @@ c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.submitted_directory = {submitted!r}
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = os.environ[{db_env!r}]
 c.Exchange.root = {exchange!r}
@@ -118,7 +152,7 @@ def server_folder(course_root, out_dir):
     (out_dir / ".work" / "exchange").mkdir(parents=True, exist_ok=True)   # no exchange: quiets its warning
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "nbgrader_config.py", SERVER_CONFIG.format(
-        course_id=course_id(course_root), root=str(out_dir), db_env=DB_ENV,
+        course_id=course_id(course_root), root=str(out_dir), db_env=DB_ENV, submitted=SUBMITTED_VIEW,
         exchange=str(out_dir / ".work" / "exchange")))
     return folder
 
