@@ -10,6 +10,7 @@ what ``make lab`` opens on: the chapters listed, no news pop-up, the course venv
 """
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from autograder.authoring.notebooks import chapter_notebook, chapters
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / ".artifacts"   # screenshots, with E2E_SCREENSHOTS=1
 CHAPTERS = [folder.name for folder in chapters(REPO / "notebooks")]
 CELL_TIMEOUT_MS = 120_000
 KERNEL_TIMEOUT_MS = 90_000
@@ -233,6 +235,11 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     assert kernels.get(relpath) == load(learner_path)["metadata"]["kernelspec"]["name"], kernels
     run_all(page, cells, learner)
     wait_for_idle_kernel(page)
+    if os.environ.get("E2E_SCREENSHOTS"):   # what a learner sees after Run All: the first exercise and its check
+        first_check = next(i for i, c in enumerate(learner) if is_check(c))
+        cells.nth(first_check - 1).scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"run_all_{chapter}.png"))
 
     problems = []
     label = message("label_not_attempted") + ":"
