@@ -55,7 +55,8 @@ GRADE_FLAGS := $(if $(INSECURE),--insecure) $(foreach d,$(DUE),--due $(d)) --lat
 # make grade SCHEDULER=tcp://host:8786: run the kernels on that Dask cluster's workers (docs/scale-out.md)
 # make grade DB=postgresql://user@host/course: the gradebook on a database server instead of gradebook.db
 CLUSTER_FLAGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db $(DB))
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# nproc honours OMP_NUM_THREADS (1 above, or a learner's own): unset it to count the cores
+JOBS ?= $(shell env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)
 # make hub ROSTER=roster.csv: a class on one JupyterHub (docs/hub.md); its state in HUB_DIR, on HUB_IP:HUB_PORT
 ROSTER ?=
 HUB_DIR ?= .work/hub

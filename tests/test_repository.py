@@ -26,6 +26,17 @@ def test_setup_on_a_set_up_checkout_has_nothing_to_do(repo):
     assert done.stdout.strip() == "make: Nothing to be done for 'setup'.", done.stdout
 
 
+def test_grading_uses_every_core_even_where_omp_num_threads_is_one(repo):
+    """nproc honours OMP_NUM_THREADS, which the Makefile sets to 1 and many clusters export: `make grade`
+    once ran one submission at a time there."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k not in ("MFLAGS", "JOBS")}
+    dry = subprocess.run(["make", "--dry-run", "--no-print-directory", "grade", "SUBMISSIONS=x"], cwd=repo,
+                         env={**env, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=120)
+    jobs = re.search(r"course grade .*--jobs (\d+)", dry.stdout)
+    assert jobs, dry.stdout + dry.stderr
+    assert int(jobs.group(1)) == len(os.sched_getaffinity(0)), dry.stdout
+
+
 def test_the_lock_pins_every_package_and_torch_exactly(repo):
     lines = [l for l in (repo / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
     assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[^=\s;]+( ; .+)?", l) for l in lines), "unpinned line in the lock"
