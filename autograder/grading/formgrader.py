@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import timezone
 from pathlib import Path
 
 import nbformat
@@ -49,7 +48,7 @@ SUBMITTED_VIEW = ".work/formgrader/submitted"   # formgrader's submitted_directo
 
 def submitted_view(out_dir, db_url=None):
     """Write ``out_dir/.work/formgrader/submitted/<learner>/<chapter>/timestamp.txt`` for every
-    submission in the class's gradebook; return how many.
+    submission in the class's gradebook.
 
     formgrader's "# Submissions" counts the folders of nbgrader's ``submitted`` directory, which
     ``course grade`` never writes when the submissions came from a zip or another folder: every count
@@ -59,18 +58,18 @@ def submitted_view(out_dir, db_url=None):
 
     from .pipeline import gradebook_url
 
-    view = Path(out_dir).resolve() / SUBMITTED_VIEW
+    out_dir = Path(out_dir).resolve()
+    view = out_dir / SUBMITTED_VIEW
     shutil.rmtree(view, ignore_errors=True)
-    with Gradebook(gradebook_url(db_url, Path(out_dir).resolve())) as gb:
+    with Gradebook(gradebook_url(db_url, out_dir)) as gb:
         found = [(s.student.id, s.assignment.name, s.timestamp) for s in gb.db.query(SubmittedAssignment)]
-    found = [f for f in found if LEARNER_RE.match(f[0]) and LEARNER_RE.match(f[1])]   # names, never paths
     for learner, chapter, timestamp in found:
+        if not (LEARNER_RE.match(learner) and LEARNER_RE.match(chapter)):   # names, never paths
+            continue
         folder = view / learner / chapter
         folder.mkdir(parents=True, exist_ok=True)
-        if timestamp is not None:   # nbgrader's own format; the gradebook keeps UTC without a zone
-            utc = timestamp.replace(tzinfo=timezone.utc) if timestamp.tzinfo is None else timestamp.astimezone(timezone.utc)
-            (folder / "timestamp.txt").write_text(utc.strftime("%Y-%m-%d %H:%M:%S.%f %Z") + "\n")
-    return len(found)
+        if timestamp is not None:   # the gradebook keeps UTC without a zone; nbgrader's own format
+            (folder / "timestamp.txt").write_text(timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC") + "\n")
 
 
 def which_class(course_root, out_dir=None, db_url=None):
