@@ -5,7 +5,6 @@ the summary first, then one short heading per failing exercise.
 (Run All on every untouched chapter, traceback-free, is ``test_jupyterlab.test_chapter_runs_for_a_learner``.)
 """
 
-import os
 import re
 
 import nbformat
@@ -18,22 +17,15 @@ from autograder.grading.demo import solution, wrong_answers
 from autograder.grading.scores import exercises
 from autograder.learner.messages import message
 from test_jupyterlab import (CONTRAST, KERNEL_TIMEOUT_MS, REPO, TRACEBACK_WALL, _answer_and_check, _expect,
-                             _set_theme, is_answer, is_check, load, nbgrader, open_notebook, output_text, run_all,
-                             solution_source, wait_for_idle_kernel)
+                             _screenshot, _set_theme, is_answer, is_check, load, nbgrader, open_notebook, output_text,
+                             run_all, solution_source, wait_for_idle_kernel)
 
 pytestmark = pytest.mark.e2e
 
 CHAPTER = "01_tensors"
-ARTIFACTS = REPO / "tests" / ".artifacts"
 STDOUT_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
 # The "Correct" label: JupyterLab renders the kernel's 24-bit ANSI colours as inline styles.
 LABEL = "span[style*='background-color']"
-
-
-def _screenshot(page, name):
-    if os.environ.get("E2E_SCREENSHOTS"):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _label_contrast(cells, check):

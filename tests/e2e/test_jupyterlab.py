@@ -52,6 +52,13 @@ def is_answer(cell):
     return cell["cell_type"] == "code" and bool(nbgrader(cell).get("solution"))
 
 
+def _screenshot(page, name):
+    """With E2E_SCREENSHOTS=1, what the page shows now, saved as tests/.artifacts/<name>.png."""
+    if os.environ.get("E2E_SCREENSHOTS"):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
 def is_check(cell):
     meta = nbgrader(cell)
     return cell["cell_type"] == "code" and bool(meta.get("grade")) and not meta.get("solution")
@@ -238,8 +245,7 @@ def test_chapter_runs_for_a_learner(page, lab_server, chapter):
     if os.environ.get("E2E_SCREENSHOTS"):   # what a learner sees after Run All: the first exercise and its check
         first_check = next(i for i, c in enumerate(learner) if is_check(c))
         cells.nth(first_check - 1).scroll_into_view_if_needed()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"run_all_{chapter}.png"))
+        _screenshot(page, f"run_all_{chapter}")
 
     problems = []
     label = message("label_not_attempted") + ":"
