@@ -1,5 +1,7 @@
 """The sandbox, piece by piece (issue 6); the full attacks are in test_redteam.py."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -39,3 +41,133 @@ def test_jailed_command_runs_confined(tmp_path):
     assert "False" in done.stderr  # the repository's solutions do not exist in the jail
     if sandbox.mode() == "root":
         assert not done.stderr.startswith("0 ")
+
+
+FACTS = r"""
+import json, os, resource, sys
+status = dict(line.split(':', 1) for line in open('/proc/self/status') if ':' in line)
+print(json.dumps({
+    'warm': 'torch' in sys.modules,   # before anything imported it: forked from the zygote
+    'uid': os.getuid(), 'pid': os.getpid(),
+    'caps': [status[k].strip() for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb')],
+    'no_new_privs': status['NoNewPrivs'].strip(), 'seccomp': status['Seccomp'].strip(),
+    'memory_rlimit': resource.getrlimit(resource.RLIMIT_AS)[0],
+    'solutions': os.path.exists(SOLUTIONS), 'zygote_socket': os.path.exists(ZYGOTE),
+    'environment': repr(dict(os.environ)),
+    'cgroup': open('/proc/self/cgroup').read(), 'cwd': os.getcwd(),
+}))
+"""
+
+
+def _memory_holds(scratch, needle):
+    """Whether the kernel whose connection file lies in ``scratch`` holds ``needle`` anywhere in its
+    writable memory (heap, stack, anonymous maps: where a copy of an environment would be)."""
+    kernels = []
+    for entry in Path("/proc").iterdir():
+        try:
+            line = (entry / "cmdline").read_bytes()   # a title set by setproctitle has no NULs
+        except OSError:
+            continue
+        if b"ipykernel_launcher" in line and b"jail.py" not in line and b"bwrap" not in line \
+                and str(scratch).encode() in line:
+            kernels.append(entry)
+    assert len(kernels) == 1, kernels
+    found = False
+    with open(kernels[0] / "maps") as maps, open(kernels[0] / "mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if fields[1].startswith("rw") and (len(fields) == 5 or fields[5].startswith("[")):
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                try:
+                    mem.seek(start)
+                    found = found or needle in mem.read(end - start)
+                except OSError:
+                    pass
+    return found
+
+
+def _kernel_facts(tmp_path, monkeypatch, zygote_on):
+    """What a kernel started by the grader (``start_kernel``, no warm-up) reports about itself."""
+    from autograder.grading import execute, zygote
+    from autograder.grading.pipeline import _run_to_completion
+
+    monkeypatch.setenv("COURSE_KERNEL_ZYGOTE", "1" if zygote_on else "0")
+    monkeypatch.setenv("GRADER_ONLY_TOKEN", "not-for-kernels")   # a CI token the grader's environment holds
+    zygote.stop()   # a zygote of its own, started with this environment
+    data = Path(__file__).parents[1] / "data"
+    socket_path = zygote.address(execute.kernel_env(data, tmp_path)) if zygote_on else None
+    limits = sandbox.Limits()
+
+    async def run():
+        kernel = await execute.start_kernel(scratch_root=tmp_path, data_dir=data, limits=limits, warm=False)
+        try:
+            code = f"SOLUTIONS, ZYGOTE = {str(SOLUTIONS)!r}, {str(socket_path)!r}\n" + FACTS
+            msg_id = kernel.kc.execute(code)
+            text = ""
+            while True:
+                msg = await kernel.kc.get_iopub_msg(timeout=60)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    text += msg["content"]["text"]
+                if msg["msg_type"] == "error":
+                    raise AssertionError(msg["content"]["traceback"])
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return json.loads(text), kernel.scratch, _memory_holds(kernel.scratch, b"not-for-kernels")
+        finally:
+            await execute.stop_kernel(kernel)
+
+    try:
+        return _run_to_completion(run()), limits
+    finally:
+        zygote.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("zygote_on", [True, False], ids=["forked-by-the-zygote", "started-fresh"])
+def test_a_kernel_is_confined_alike_whether_forked_warm_or_started_fresh(tmp_path, monkeypatch, zygote_on):
+    need_namespaces("no zygote without namespaces: kernels start fresh")
+    (facts, scratch, token_in_memory), limits = _kernel_facts(tmp_path, monkeypatch, zygote_on)
+    assert facts["warm"] is zygote_on   # the zygote's kernels come with torch already imported
+    assert facts["caps"] == ["0000000000000000"] * 5, facts["caps"]
+    assert facts["no_new_privs"] == "1"
+    if sandbox.seccomp_available():
+        assert facts["seccomp"] == "2"   # the keyring filter is loaded
+    assert facts["memory_rlimit"] == limits.memory_bytes
+    assert facts["solutions"] is False and facts["zygote_socket"] is False
+    assert "GRADER_ONLY_TOKEN" not in facts["environment"]
+    assert not token_in_memory   # not even a copy of the grader's environment left in the kernel's memory
+    assert facts["pid"] < 10   # its own PID namespace: bubblewrap's init, the placeholder, the kernel
+    assert facts["cwd"] == str(scratch)
+    if sandbox.mode() == "root":
+        import pwd
+
+        assert pwd.getpwuid(facts["uid"]).pw_name.startswith("course-sbx-")
+        if sandbox.cgroup_available():
+            assert "course-sandbox/slot-" in facts["cgroup"], facts["cgroup"]
+    else:
+        assert facts["uid"] == os.getuid()
+
+
+@pytest.mark.slow
+def test_kernels_still_start_when_the_zygote_is_gone(tmp_path):
+    """A zygote killed between two kernels (the OOM killer, a stray kill): the next kernel gets a new one."""
+    from autograder.grading import execute, zygote
+    from autograder.grading.pipeline import _run_to_completion
+
+    need_namespaces("no zygote without namespaces: kernels start fresh")
+    data = Path(__file__).parents[1] / "data"
+
+    async def one():
+        kernel = await execute.start_kernel(scratch_root=tmp_path, data_dir=data, limits=sandbox.Limits(), warm=False)
+        try:
+            return await execute.run_silent(kernel, "import sys\nassert 'torch' in sys.modules", timeout=60)
+        finally:
+            await execute.stop_kernel(kernel)
+
+    assert _run_to_completion(one())
+    process, _path = zygote._running["server"]
+    process.kill()
+    process.wait()
+    assert _run_to_completion(one())
+    assert zygote._running["server"][0].pid != process.pid

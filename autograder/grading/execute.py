@@ -24,7 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import caps, sandbox
+from . import caps, sandbox, zygote
 
 # Run while a kernel waits for its submission. broadcast_shapes loads sympy lazily (7 s on a loaded
 # 2-core machine): loading it here keeps that out of a learner's cell time limit.
@@ -41,14 +41,15 @@ KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_fi
 class _KernelManager(AsyncKernelManager):
     """A kernel manager whose command goes through the sandbox."""
 
-    def __init__(self, *, scratch_dir, limits, **kwargs):
+    def __init__(self, *, scratch_dir, limits, zygote=None, **kwargs):
         super().__init__(**kwargs)
         self._scratch_dir = scratch_dir
         self._limits = limits
+        self._zygote = zygote
 
     def format_kernel_cmd(self, extra_arguments=None):
         argv = sandbox.wrap_kernel_command(list(KERNEL_ARGV), scratch_dir=str(self._scratch_dir),
-                                           limits=self._limits)
+                                           limits=self._limits, zygote=self._zygote)
         return [a.replace("{connection_file}", self.connection_file) for a in argv]
 
 
@@ -134,12 +135,14 @@ async def start_kernel(*, scratch_root, data_dir, limits, warm=True):
     """A started, warmed-up kernel in a fresh scratch folder."""
     t0 = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="s", dir=scratch_root))
+    env = kernel_env(data_dir, scratch)
+    forked = zygote.address(env) if sandbox.mode() != "rlimits" else None
     km = _KernelManager(scratch_dir=scratch, limits=limits, transport="ipc", ip=str(scratch / "k"),
-                        connection_file=str(scratch / "kernel.json"))
+                        connection_file=str(scratch / "kernel.json"), zygote=forked)
     kc = None
     try:
         with open(Path(scratch_root) / f"{scratch.name}.log", "wb") as log:
-            await km.start_kernel(cwd=str(scratch), env=kernel_env(data_dir, scratch),
+            await km.start_kernel(cwd=str(scratch), env=env,
                                   stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         kc = km.client()
         kc.start_channels()

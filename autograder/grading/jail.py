@@ -50,6 +50,7 @@ import pwd
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -259,6 +260,7 @@ def _root_setup(cfg):
     slot, _lock = _take_slot(cfg.get("max_slots", 64))
     cfg["uid"], cfg["gid"], cfg["user"] = _sandbox_user(slot)
     dirs = _setup_cgroup(cfg, slot)
+    cfg["cgroup_dirs"] = dirs
     cfg["tmpfs"] = _slot_tmpfs(cfg, slot)
     mounts = [cfg["scratch"], *cfg["tmpfs"].values()]
     reaper = _start_reaper(mounts, cfg["scratch"], dirs)   # before joining: the reaper stays outside the cgroup
@@ -289,8 +291,8 @@ def _tasks_of(uid):
     return total
 
 
-def _prlimit(cfg):
-    """``prlimit`` with the kernel's rlimits, ending in ``--``."""
+def _rlimits(cfg):
+    """The kernel's rlimits by ``prlimit``'s names (resource: value)."""
     lim = cfg["limits"]
     processes = lim.get("max_processes")
     if processes is not None and cfg["mode"] == "rlimits":
@@ -300,7 +302,12 @@ def _prlimit(cfg):
         processes = _tasks_of(os.getuid()) + processes * RLIMIT_PER_USER_ROOM
     values = {"as": lim.get("memory_bytes"), "nproc": processes, "fsize": lim.get("file_bytes"),
               "cpu": lim.get("cpu_seconds"), "nofile": lim.get("open_files"), "core": 0, "memlock": 0}
-    return [cfg["prlimit"], *(f"--{name}={int(v)}:{int(v)}" for name, v in values.items() if v is not None), "--"]
+    return {name: int(v) for name, v in values.items() if v is not None}
+
+
+def _prlimit(cfg):
+    """``prlimit`` with the kernel's rlimits, ending in ``--``."""
+    return [cfg["prlimit"], *(f"--{name}={v}:{v}" for name, v in _rlimits(cfg).items()), "--"]
 
 
 def _visible(path, cfg):
@@ -365,33 +372,164 @@ def _load_seccomp(program):
     _check(_libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog), 0, 0), "seccomp")
 
 
-def _start(cfg, argv, out_w):
-    """Start the kernel: under bubblewrap, or (mode rlimits) directly; (process, status fd or None)."""
+def _privileges(cfg):
+    """Mode root: ``setpriv`` to the slot's user, no capabilities, no_new_privs; ending in ``--``."""
+    if cfg["mode"] != "root":
+        return []
+    return [cfg["setpriv"], f"--reuid={cfg['uid']}", f"--regid={cfg['gid']}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def _sandbox(cfg, command, out_w):
+    """bubblewrap running ``command`` in the kernel's sandbox; (process, its status fd)."""
     program = bytes.fromhex(cfg["seccomp"]) if cfg.get("seccomp") else None
-    command = _prlimit(cfg) + argv
+    seccomp = _seccomp_fd(program) if program else None
+    status_r, status_w = os.pipe()
+    fds = (status_w,) + ((seccomp,) if seccomp is not None else ())
     # Own session: a signal to the jail's process group (jupyter_client interrupts that way) reaches
     # the kernel only as this supervisor forwards it, and never bubblewrap itself.
-    common = dict(stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=_kernel_env(cfg), close_fds=True,
-                  start_new_session=True)
+    try:
+        process = subprocess.Popen(_bwrap(cfg, os.getcwd(), seccomp, status_w) + command, pass_fds=fds,
+                                   stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=_kernel_env(cfg),
+                                   close_fds=True, start_new_session=True)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return process, status_r
+
+
+def _start(cfg, argv, out_w):
+    """Start the kernel: under bubblewrap, or (mode rlimits) directly; (process, status fd or None)."""
+    command = _prlimit(cfg) + argv
     if cfg["mode"] == "rlimits":
+        program = bytes.fromhex(cfg["seccomp"]) if cfg.get("seccomp") else None
+
         def confine():   # in the child, before exec: this process is single-threaded
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
             if program:
                 _load_seccomp(program)
-        return subprocess.Popen(command, preexec_fn=confine, **common), None
-    if cfg["mode"] == "root":
-        command = [cfg["setpriv"], f"--reuid={cfg['uid']}", f"--regid={cfg['gid']}", "--clear-groups",
-                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *command]
-    seccomp = _seccomp_fd(program) if program else None
-    status_r, status_w = os.pipe()
-    fds = (status_w,) + ((seccomp,) if seccomp is not None else ())
+        return subprocess.Popen(command, preexec_fn=confine, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                                env=_kernel_env(cfg), close_fds=True, start_new_session=True), None
+    if cfg.get("zygote"):
+        try:
+            return _start_forked(cfg, argv, out_w), None
+        except OSError as error:
+            os.write(2, f"jail: no warm kernel from the zygote ({error}); starting a fresh one\n".encode())
+    return _sandbox(cfg, _privileges(cfg) + command, out_w)
+
+
+# ---------------------------------------------------------------- a kernel forked by the zygote
+
+class _Forked:
+    """Popen's poll, kill and wait for a kernel the zygote forked into the sandbox bubblewrap holds."""
+
+    def __init__(self, holder, conn):
+        self.holder, self.conn, self.pid, self.returncode, self._said = holder, conn, None, None, b""
+        conn.setblocking(False)
+
+    def _read(self):
+        while self.conn is not None:
+            try:
+                chunk = self.conn.recv(4096)
+            except BlockingIOError:
+                return
+            if not chunk:   # the zygote's child is gone: the kernel ended, or never started
+                self.conn.close()
+                self.conn = None
+                if self.returncode is None:
+                    self.returncode = 137
+                return
+            lines = (self._said + chunk).split(b"\n")
+            self._said = lines.pop()
+            for line in lines:
+                word, _, value = line.decode(errors="replace").partition(" ")
+                if word == "pid":
+                    self.pid = int(value)
+                elif word == "exit":
+                    self.returncode = int(value)
+                elif word == "error":
+                    os.write(2, f"jail: the zygote could not start the kernel: {value}\n".encode())
+                    self.returncode = 126
+
+    def fileno(self):
+        return self.conn.fileno() if self.conn is not None else None
+
+    def poll(self):
+        self._read()
+        if self.returncode is None and self.holder.poll() is not None:
+            self.returncode = 137   # the sandbox ended, and its PID namespace with it
+        return self.returncode
+
+    def kill(self):
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.holder.kill()
+
+    def wait(self):
+        return self.holder.wait()
+
+
+def _wait_for_holder(status_r, holder, timeout=30.0):
+    """The pid of the placeholder once it runs (the sandbox is then complete), or OSError."""
+    end = time.monotonic() + timeout
+    text, init = "", None
+    while time.monotonic() < end:
+        if init is None:
+            if select.select([status_r], [], [], 0.05)[0]:
+                chunk = os.read(status_r, 4096).decode(errors="replace")
+                if not chunk:
+                    raise OSError("bubblewrap ended before the sandbox was ready")
+                text += chunk
+                found = re.search(r'"child-pid"\s*:\s*(\d+)', text)
+                init = int(found.group(1)) if found else None
+            continue
+        pid = _first_child(init)
+        if pid is not None:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    if handle.read().split(b"\0")[:-1] == [os.fsencode(a) for a in holder]:
+                        return pid
+            except OSError:
+                pass
+        time.sleep(0.005)
+    raise OSError("the sandbox was not ready in time")
+
+
+def _start_forked(cfg, argv, out_w):
+    """Have bubblewrap build the sandbox around a placeholder, and the zygote fork the kernel into it."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(cfg["zygote"])
+    holder_argv = [cfg["sleep"], "infinity"]
+    holder, status_r = _sandbox(cfg, _privileges(cfg) + holder_argv, out_w)
     try:
-        process = subprocess.Popen(_bwrap(cfg, os.getcwd(), seccomp, status_w) + command, pass_fds=fds, **common)
+        pid = _wait_for_holder(status_r, holder_argv)
+        names = ["user", "ipc", "uts", "net", "pid", "mnt"] if cfg["mode"] == "userns" else \
+            ["ipc", "uts", "net", "pid", "mnt"]
+        ns_fds = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC) for name in names]
+        lim = cfg["limits"]
+        request = {"mode": cfg["mode"], "uid": cfg.get("uid"), "gid": cfg.get("gid"),
+                   "cgroups": cfg.get("cgroup_dirs", []), "namespaces": names, "env": _kernel_env(cfg),
+                   "cwd": os.getcwd() if _visible(os.getcwd(), cfg) else cfg["scratch"],
+                   "argv": argv[3:] if argv[1:3] == ["-m", "ipykernel_launcher"] else argv[1:],
+                   "seccomp": cfg.get("seccomp", ""),
+                   "rlimits": _rlimits(cfg)}
+        try:
+            socket.send_fds(conn, [json.dumps(request).encode()], [out_w, *ns_fds])
+        finally:
+            for fd in ns_fds:
+                os.close(fd)
+    except BaseException:
+        holder.kill()
+        holder.wait()
+        conn.close()
+        raise
     finally:
-        for fd in fds:
-            os.close(fd)
-    return process, status_r
+        os.close(status_r)
+    return _Forked(holder, conn)
 
 
 # ---------------------------------------------------------------- supervision
@@ -447,11 +585,14 @@ def _first_child(pid):
 
 class _Kernel:
     """The kernel process to forward signals to: the first child of bwrap's init in the sandbox
-    (whose pid bwrap reports on ``--json-status-fd``), or in mode rlimits the process itself."""
+    (whose pid bwrap reports on ``--json-status-fd``), the one the zygote forked (it says which),
+    or in mode rlimits the process itself."""
 
     def __init__(self, process, status_r):
-        self.status_r, self._text, self._init = status_r, "", None
-        self.pid = process.pid if status_r is None else None
+        self.status_r, self._text, self._init, self._forked = status_r, "", None, None
+        self.pid = process.pid if status_r is None and not isinstance(process, _Forked) else None
+        if isinstance(process, _Forked):
+            self._forked = process
         if status_r is not None:
             os.set_blocking(status_r, False)
 
@@ -471,6 +612,9 @@ class _Kernel:
         return True
 
     def signal(self, signum):
+        if self.pid is None and self._forked is not None:
+            self._forked.poll()
+            self.pid = self._forked.pid
         if self.pid is None and self.status_r is not None:
             self.read_status()
         if self.pid is None and self._init is not None:
@@ -506,7 +650,8 @@ def _supervise(cfg, process, status_r, out_r):
     while status is None:
         while pending:
             kernel.signal(signal.SIGINT if pending.pop(0) == signal.SIGINT else signal.SIGTERM)
-        watched = [fd for fd in (out_r, kernel.status_r) if fd is not None]
+        forked = process.fileno() if isinstance(process, _Forked) else None
+        watched = [fd for fd in (out_r, kernel.status_r, forked) if fd is not None]
         try:
             ready, _, _ = select.select(watched, [], [], 0.2)
         except InterruptedError:

@@ -179,6 +179,7 @@ def _config(argv, scratch_dir, limits, how):
         "bwrap": shutil.which("bwrap") or "/usr/bin/bwrap",
         "setpriv": shutil.which("setpriv") or "/usr/bin/setpriv",
         "prlimit": shutil.which("prlimit") or "/usr/bin/prlimit",
+        "sleep": shutil.which("sleep") or "/usr/bin/sleep",
         "readonly": _readonly_paths(argv, limits) if how != "rlimits" else [],
         "tmp_bytes": int(limits.tmp_bytes),
         "inodes": int(limits.inodes),
@@ -201,17 +202,21 @@ def _config(argv, scratch_dir, limits, how):
     }
 
 
-def wrap_kernel_command(argv, *, scratch_dir, limits):
+def wrap_kernel_command(argv, *, scratch_dir, limits, zygote=None):
     """Return ``argv`` wrapped so the kernel runs isolated in ``scratch_dir``.
 
     ``scratch_dir`` must exist; it becomes the only writable directory the
     kernel sees (the connection file and ipc sockets live there). Everything
     the kernel started is killed when it ends or when the jail is killed.
+    ``zygote`` (a socket, see ``zygote.py``): the kernel is forked, warm, into its
+    sandbox rather than started there; not in mode rlimits.
     """
     import json
 
     limits = limits or Limits()
     cfg = _config(list(argv), scratch_dir, limits, mode())
+    if zygote and cfg["mode"] != "rlimits":
+        cfg["zygote"] = str(zygote)
     return [sys.executable, "-I", "-S", str(JAIL), json.dumps(cfg), "--", *argv]
 
 

@@ -75,10 +75,10 @@ def stock(chapters, submitted, work):
     return seconds, scores
 
 
-def ours(submitted, work, jobs, chapters):
+def ours(submitted, work, jobs, chapters, out="ours"):
     cpu0 = time.process_time()
     t0 = time.perf_counter()
-    report = grade(REPO_ROOT, submitted, out_dir=work / "ours", jobs=jobs, progress=False,
+    report = grade(REPO_ROOT, submitted, out_dir=work / out, jobs=jobs, progress=False,
                    chapters=[c.name for c in chapters])
     seconds = time.perf_counter() - t0
     grader_cpu = time.process_time() - cpu0
@@ -88,6 +88,19 @@ def ours(submitted, work, jobs, chapters):
 
 ATTACKS_DIR = REPO_ROOT / "tests" / "fixtures" / "redteam"
 ATTACK_CHAPTER = "01_tensors"
+
+
+def fresh_kernels(submitted, work, jobs, chapters):
+    """``course grade`` with every kernel started fresh in its jail (no zygote): (seconds, scores)."""
+    from ..grading import zygote
+
+    zygote.stop()
+    os.environ["COURSE_KERNEL_ZYGOTE"] = "0"
+    try:
+        seconds, scores, _report, _cpu = ours(submitted, work, jobs, chapters, out="fresh")
+    finally:
+        del os.environ["COURSE_KERNEL_ZYGOTE"]
+    return seconds, scores
 
 
 def with_attacks(submitted, target):
@@ -153,6 +166,8 @@ def main(argv=None):
     parser.add_argument("--keep", help="keep the work folder here")
     parser.add_argument("--no-dask", action="store_true", help="leave out the run on two local Dask workers")
     parser.add_argument("--no-attacks", action="store_true", help="leave out the run with issue 21's attacks added")
+    parser.add_argument("--no-fresh", action="store_true",
+                        help="leave out the run that starts every kernel fresh (no zygote)")
     args = parser.parse_args(argv)
 
     chapters = find_chapters(REPO_ROOT, only=args.chapter)
@@ -168,6 +183,9 @@ def main(argv=None):
         stock_s, stock_scores = stock(chapters, submitted, work)
         print("course grade ...", flush=True)
         ours_s, our_scores, report, grader_cpu = ours(submitted, work, args.jobs, chapters)
+        if not args.no_fresh:
+            print("course grade, every kernel started fresh (COURSE_KERNEL_ZYGOTE=0) ...", flush=True)
+            fresh_s, fresh_scores = fresh_kernels(submitted, work, args.jobs, chapters)
         attack_lines = []
         if not args.no_attacks and any(c.name == ATTACK_CHAPTER for c in chapters):
             print("course grade with the attacks added ...", flush=True)
@@ -185,11 +203,17 @@ def main(argv=None):
     if not args.no_dask:
         mismatches += sorted(k for k in set(dask_scores) | set(our_scores)
                              if dask_scores.get(k) != our_scores.get(k) and k not in mismatches)
+    if not args.no_fresh:
+        mismatches += sorted(k for k in set(fresh_scores) | set(our_scores)
+                             if fresh_scores.get(k) != our_scores.get(k) and k not in mismatches)
     rate_stock, rate_ours = 60 * n / stock_s, 60 * n / ours_s
     print()
     print(f"{'':24} {'seconds':>8} {'subs/min':>9}")
     print(f"{'stock nbgrader':24} {stock_s:8.1f} {rate_stock:9.1f}  (autograde + generate_feedback + export)")
     print(f"{'course grade':24} {ours_s:8.1f} {rate_ours:9.1f}")
+    if not args.no_fresh:
+        print(f"{'  fresh kernels':24} {fresh_s:8.1f} {60 * n / fresh_s:9.1f}  (no zygote: each kernel imports "
+              f"torch itself; the zygote makes grading {fresh_s / ours_s:.2f}x faster)")
     for line in attack_lines:
         print(line)
     if not args.no_dask:
@@ -226,7 +250,8 @@ def main(argv=None):
             print(f"  {key}: stock {stock_scores.get(key)}, course grade {our_scores.get(key)}"
                   + ("" if args.no_dask else f", on Dask {dask_scores.get(key)}"))
         return 1
-    print(f"\nscores identical for all {n} submissions" + ("" if args.no_dask else " (stock, local, Dask)"))
+    runs = ["stock", "local"] + ([] if args.no_fresh else ["fresh kernels"]) + ([] if args.no_dask else ["Dask"])
+    print(f"\nscores identical for all {n} submissions ({', '.join(runs)})")
     return 0
 
 
