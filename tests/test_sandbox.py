@@ -44,7 +44,7 @@ def test_jailed_command_runs_confined(tmp_path):
 
 
 FACTS = r"""
-import json, os, resource, sys
+import json, os, resource, signal, sys
 status = dict(line.split(':', 1) for line in open('/proc/self/status') if ':' in line)
 print(json.dumps({
     'warm': 'torch' in sys.modules,   # before anything imported it: forked from the zygote
@@ -55,6 +55,7 @@ print(json.dumps({
     'solutions': os.path.exists(SOLUTIONS), 'zygote_socket': os.path.exists(ZYGOTE),
     'environment': repr(dict(os.environ)),
     'cgroup': open('/proc/self/cgroup').read(), 'cwd': os.getcwd(),
+    'signals': {name: getattr(signal.getsignal(getattr(signal, name)), 'name', 'a handler') for name in ('SIGPIPE', 'SIGXFSZ', 'SIGCHLD', 'SIGTERM')},
 }))
 """
 
@@ -139,6 +140,9 @@ def test_a_kernel_is_confined_alike_whether_forked_warm_or_started_fresh(tmp_pat
     assert not token_in_memory   # not even a copy of the grader's environment left in the kernel's memory
     assert facts["pid"] < 10   # its own PID namespace: bubblewrap's init, the placeholder, the kernel
     assert facts["cwd"] == str(scratch)
+    # as Python starts: a broken pipe or the file-size limit raises an error instead of killing the kernel
+    assert facts["signals"] == {"SIGPIPE": "SIG_IGN", "SIGXFSZ": "SIG_IGN", "SIGCHLD": "SIG_DFL",
+                                "SIGTERM": "SIG_DFL"}, facts["signals"]
     if sandbox.mode() == "root":
         import pwd
 

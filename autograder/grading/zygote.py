@@ -37,7 +37,7 @@ CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 NS_GET_USERNS = 0xB701   # ioctl on a namespace's fd: the user namespace that owns it
 NAMESPACES = {"ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS, "net": CLONE_NEWNET,
               "pid": CLONE_NEWPID, "mnt": CLONE_NEWNS}   # entered in this order (user namespaces around them)
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_DUMPABLE, PR_CAPBSET_DROP = 4, 24
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 RLIMITS = {"as": "RLIMIT_AS", "nproc": "RLIMIT_NPROC", "fsize": "RLIMIT_FSIZE", "cpu": "RLIMIT_CPU",
@@ -135,8 +135,8 @@ def _become_kernel(request, out_fd, cgroup_fds):
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     if request.get("seccomp"):
         _load_seccomp(bytes.fromhex(request["seccomp"]))
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE, signal.SIGQUIT):
-        signal.signal(signum, signal.SIG_DFL)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT):   # SIGPIPE, SIGXFSZ: ignored,
+        signal.signal(signum, signal.SIG_DFL)                                         # as Python starts
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(request["env"])
