@@ -175,3 +175,26 @@ def test_kernels_still_start_when_the_zygote_is_gone(tmp_path):
     process.wait()
     assert _run_to_completion(one())
     assert zygote._running["server"][0].pid != process.pid
+
+
+@pytest.mark.slow
+def test_a_jail_whose_grader_died_while_it_started_ends_at_once(tmp_path):
+    """A Dask worker killed right after it launched a jail, before the jail could ask to die with it:
+    the jail must not live on (until its deadline, half an hour) with nobody to end it."""
+    import psutil
+
+    need_namespaces("nothing confines the command")
+    launcher = ("import subprocess, sys\nfrom autograder.grading import sandbox\n"
+                f"argv = sandbox.wrap_kernel_command([sys.executable, '-c', 'import time; time.sleep(600)'], "
+                f"scratch_dir={str(tmp_path)!r}, limits=sandbox.Limits())\n"
+                "print(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid, flush=True)\n"
+                "import os; os._exit(0)   # gone before the jail has even started Python\n")
+    done = subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[1])
+    jail = psutil.Process(int(done.stdout.split()[0]))
+    try:
+        jail.wait(timeout=10)   # gone (or a zombie nobody reaps: that is ended too)
+    except psutil.TimeoutExpired:
+        if jail.status() != psutil.STATUS_ZOMBIE:
+            jail.kill()
+            pytest.fail("the jail still runs 10 s after the grader that started it died")

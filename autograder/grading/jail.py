@@ -634,7 +634,7 @@ def _supervise(cfg, process, status_r, out_r):
     arm_file = os.path.join(cfg["scratch"], cfg["arm_file"]) if cfg.get("arm_file") and wall else None
     out_left = lim.get("output_bytes") or 0
     scratch_cap = None if cfg.get("scratch_tmpfs") else lim.get("scratch_bytes")
-    parent = os.getppid()
+    parent = cfg.get("parent") or os.getppid()
     kernel = _Kernel(process, status_r)
     next_disk = 0.0
     pending = []
@@ -715,13 +715,15 @@ def _kill_all(cfg, process):
 
 def main(args):
     cfg = json.loads(args[0])
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # die with the grader (the supervisor also polls for it)
+    if cfg.get("parent") and os.getppid() != cfg["parent"]:
+        sys.exit(137)   # the grader died before that was set: nothing would end this jail but its deadline
     argv = args[2:] if args[1:2] == ["--"] else args[1:]
     data = os.environ.get("COURSE_DATA_DIR")
     if data and os.path.isdir(data) and cfg["mode"] != "rlimits":
         cfg["readonly"].append(os.path.abspath(data))
     if cfg["mode"] == "root":
         _reaper = _root_setup(cfg)   # noqa: F841 - held open: the reaper cleans up when it closes
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # die with the grader (the supervisor also polls for it)
     if cfg["mode"] == "rlimits":
         _prctl(PR_SET_DUMPABLE, 0)   # the kernel (same uid) cannot read this process's environment
     out_r, out_w = os.pipe()

@@ -175,6 +175,7 @@ def _config(argv, scratch_dir, limits, how):
     cpu = limits.cpu_seconds if limits.cpu_seconds is not None else 2 * limits.submission_timeout_s
     return {
         "mode": how,
+        "parent": os.getpid(),   # the grader, which starts the jail: the jail ends itself when it is gone
         "scratch": os.path.realpath(scratch_dir),
         "bwrap": shutil.which("bwrap") or "/usr/bin/bwrap",
         "setpriv": shutil.which("setpriv") or "/usr/bin/setpriv",
