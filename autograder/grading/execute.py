@@ -26,14 +26,6 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import caps, sandbox, zygote
 
-# Run while a kernel waits for its submission. broadcast_shapes loads sympy lazily (7 s on a loaded
-# 2-core machine): loading it here keeps that out of a learner's cell time limit.
-WARMUP = """\
-import numpy, torch, matplotlib
-import matplotlib.pyplot
-import autograder, autograder.learner.probe, cloudpickle
-torch.broadcast_shapes((1,), (1,))
-"""
 KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
 
@@ -148,7 +140,7 @@ async def start_kernel(*, scratch_root, data_dir, limits, warm=True):
         kc.start_channels()
         await kc.wait_for_ready(timeout=120)
         if warm:
-            msg_id = kc.execute(WARMUP, silent=True, store_history=False)
+            msg_id = kc.execute(zygote.WARMUP, silent=True, store_history=False)
             while True:
                 reply = await kc.get_shell_msg(timeout=120)
                 if reply["parent_header"].get("msg_id") == msg_id:

@@ -484,8 +484,7 @@ def _wait_for_holder(status_r, holder, timeout=30.0):
                 if not chunk:
                     raise OSError("bubblewrap ended before the sandbox was ready")
                 text += chunk
-                found = re.search(r'"child-pid"\s*:\s*(\d+)', text)
-                init = int(found.group(1)) if found else None
+                init = _child_pid(text)
             continue
         pid = _first_child(init)
         if pid is not None:
@@ -510,7 +509,6 @@ def _start_forked(cfg, argv, out_w):
         names = ["user", "ipc", "uts", "net", "pid", "mnt"] if cfg["mode"] == "userns" else \
             ["ipc", "uts", "net", "pid", "mnt"]
         ns_fds = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC) for name in names]
-        lim = cfg["limits"]
         request = {"mode": cfg["mode"], "uid": cfg.get("uid"), "gid": cfg.get("gid"),
                    "cgroups": cfg.get("cgroup_dirs", []), "namespaces": names, "env": _kernel_env(cfg),
                    "cwd": os.getcwd() if _visible(os.getcwd(), cfg) else cfg["scratch"],
@@ -569,6 +567,12 @@ def _armed(path):
         return None
 
 
+def _child_pid(status_text):
+    """The sandbox's first process (bwrap's init), as bwrap reports it on ``--json-status-fd``; or None."""
+    found = re.search(r'"child-pid"\s*:\s*(\d+)', status_text)
+    return int(found.group(1)) if found else None
+
+
 def _first_child(pid):
     """The oldest child of ``pid`` (bwrap's init in the sandbox -> the kernel), or None."""
     found = []
@@ -589,10 +593,9 @@ class _Kernel:
     or in mode rlimits the process itself."""
 
     def __init__(self, process, status_r):
-        self.status_r, self._text, self._init, self._forked = status_r, "", None, None
-        self.pid = process.pid if status_r is None and not isinstance(process, _Forked) else None
-        if isinstance(process, _Forked):
-            self._forked = process
+        self.status_r, self._text, self._init = status_r, "", None
+        self._forked = process if isinstance(process, _Forked) else None
+        self.pid = process.pid if status_r is None and self._forked is None else None
         if status_r is not None:
             os.set_blocking(status_r, False)
 
@@ -607,8 +610,7 @@ class _Kernel:
             self.status_r = None
             return False
         self._text += chunk
-        found = re.search(r'"child-pid"\s*:\s*(\d+)', self._text)
-        self._init = int(found.group(1)) if found else None
+        self._init = _child_pid(self._text)
         return True
 
     def signal(self, signum):

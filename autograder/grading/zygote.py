@@ -32,46 +32,36 @@ import sys
 import tempfile
 import time
 
+from .jail import (ENV_KEEP, ENV_KEEP_PREFIXES, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, _check, _libc,
+                   _load_seccomp, _prctl)
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 NS_GET_USERNS = 0xB701   # ioctl on a namespace's fd: the user namespace that owns it
 NAMESPACES = {"ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS, "net": CLONE_NEWNET,
               "pid": CLONE_NEWPID, "mnt": CLONE_NEWNS}   # entered in this order (user namespaces around them)
-PR_SET_DUMPABLE, PR_CAPBSET_DROP = 4, 24
-PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
+PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 RLIMITS = {"as": "RLIMIT_AS", "nproc": "RLIMIT_NPROC", "fsize": "RLIMIT_FSIZE", "cpu": "RLIMIT_CPU",
            "nofile": "RLIMIT_NOFILE", "core": "RLIMIT_CORE", "memlock": "RLIMIT_MEMLOCK"}
 MAX_REQUEST = 1 << 20
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result, what):
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _prctl(*args):
-    _check(_libc.prctl(*(ctypes.c_ulong(a) for a in args), *([ctypes.c_ulong(0)] * (5 - len(args)))),
-           f"prctl {args[0]}")
+# What every kernel imports: run once here, or by a kernel started fresh while it waits for its
+# submission. broadcast_shapes loads sympy lazily (7 s on a loaded 2-core machine): loading it
+# beforehand keeps that out of a learner's cell time limit.
+WARMUP = """\
+import numpy, torch, matplotlib
+import matplotlib.pyplot
+import autograder, autograder.learner.probe, cloudpickle
+torch.broadcast_shapes((1,), (1,))
+"""
 
 
 def warm_up():
-    """Import what every kernel imports (the grader's WARMUP, IPython and ipykernel)."""
-    import numpy  # noqa: F401
-    import torch
-    import matplotlib  # noqa: F401
-    import matplotlib.pyplot  # noqa: F401
-    import cloudpickle  # noqa: F401
-    import autograder  # noqa: F401
-    import autograder.learner.probe  # noqa: F401
-    import ipykernel.kernelapp  # noqa: F401
+    """Import what every kernel imports: ``WARMUP``, IPython and ipykernel."""
+    exec(compile(WARMUP, "<warm-up>", "exec"), {})
     import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
     import ipykernel.zmqshell  # noqa: F401
-
-    torch.broadcast_shapes((1,), (1,))   # loads sympy
 
 
 def _title(text):
@@ -100,14 +90,6 @@ def _clear_capabilities():
 
     data = (ctypes.c_uint32 * 6)()   # effective, permitted, inheritable; twice (64 capability bits)
     _check(_libc.capset(ctypes.byref(Header(LINUX_CAPABILITY_VERSION_3, 0)), data), "capset")
-
-
-def _load_seccomp(program):
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-    _check(_libc.prctl(ctypes.c_ulong(22), ctypes.c_ulong(2), ctypes.byref(SockFprog(len(program) // 8, program)),
-                       0, 0), "seccomp")
 
 
 def _become_kernel(request, out_fd, cgroup_fds):
@@ -263,8 +245,6 @@ def address(env):
     process, path = _running.get("server", (None, None))
     if process is not None and process.poll() is None:
         return path
-    from .jail import ENV_KEEP, ENV_KEEP_PREFIXES
-
     folder = tempfile.mkdtemp(prefix="course-zygote-")
     path = os.path.join(folder, "socket")
     # what the jail lets a kernel see, no more: a forked kernel can read the zygote's first environment
