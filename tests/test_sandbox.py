@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from pathlib import Path
 
@@ -175,6 +176,27 @@ def test_kernels_still_start_when_the_zygote_is_gone(tmp_path):
     process.wait()
     assert _run_to_completion(one())
     assert zygote._running["server"][0].pid != process.pid
+
+
+def test_a_zygote_ends_with_its_grader_even_while_it_is_still_importing(tmp_path):
+    """A Dask worker killed while its zygote imports torch (seconds, more on a loaded machine; CI
+    caught one left behind): the zygote ends when its standard input does, not after the imports.
+    The warm-up is made to take a minute so that only the early exit can pass."""
+    path = tmp_path / "socket"
+    code = ("import time\nfrom autograder.grading import zygote\n"
+            "zygote.warm_up = lambda: time.sleep(60)\n"
+            f"zygote.serve({str(path)!r})\n")
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                               cwd=Path(__file__).parents[1])
+    try:
+        while not path.exists():
+            assert process.poll() is None, "the zygote did not start"
+            time.sleep(0.01)
+        process.stdin.close()   # what a dying grader's end of the pipe does
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.slow

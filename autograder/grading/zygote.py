@@ -17,7 +17,8 @@ the grader gave. The child tells the supervisor the kernel's pid and, when it en
 its exit status. bubblewrap keeps the sandbox: when the supervisor dies or ends the
 sandbox, the PID namespace and the kernel in it end with it.
 
-The zygote ends when the grader closes its standard input.
+The zygote ends when the grader closes its standard input, or dies: SIGIO tells it at once,
+also while it is still importing.
 """
 
 import atexit
@@ -117,7 +118,7 @@ def _become_kernel(request, out_fd, cgroup_fds):
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     if request.get("seccomp"):
         _load_seccomp(bytes.fromhex(request["seccomp"]))
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT):   # SIGPIPE, SIGXFSZ: ignored,
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT, signal.SIGIO):   # SIGPIPE, SIGXFSZ: ignored,
         signal.signal(signum, signal.SIG_DFL)                                         # as Python starts
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
@@ -187,8 +188,26 @@ def _receive(conn):
     return json.loads(message.decode()), fds
 
 
+def _end_with_the_grader():
+    """Exit as soon as standard input reaches its end, whatever the zygote is doing: the grader
+    closed it or died. The warm-up takes seconds (more on a loaded machine), and a zygote whose
+    Dask worker was killed meanwhile must not outlive it."""
+    def on_input(_signum, _frame):
+        try:
+            if not os.read(0, 4096):
+                os._exit(0)
+        except BlockingIOError:
+            pass
+
+    signal.signal(signal.SIGIO, on_input)
+    fcntl.fcntl(0, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_ASYNC | os.O_NONBLOCK)
+    on_input(signal.SIGIO, None)   # the grader may be gone already
+
+
 def serve(path):
     """Listen on ``path``, warm up, then fork a kernel for each request until standard input closes."""
+    _end_with_the_grader()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -201,9 +220,7 @@ def serve(path):
 
     uid = os.getuid()
     while True:
-        ready, _, _ = select.select([listener, 0], [], [])
-        if 0 in ready and not os.read(0, 4096):
-            return
+        ready, _, _ = select.select([listener], [], [])
         if listener not in ready:
             continue
         conn, _ = listener.accept()
