@@ -7,7 +7,7 @@ mutant survive where a strong one kills it, and that the report holds the line: 
 
 import nbformat
 
-from autograder.authoring.mutation import Result, _run_one, mutants, report
+from autograder.authoring.mutation import Result, _run_one, _work, mutants, report
 
 
 def _answer(code):
@@ -43,6 +43,19 @@ def test_a_weak_check_lets_mutants_survive_and_a_strong_one_kills_them(tmp_path)
     assert weak and {r.id for r in weak} == {r.id for r in strong}
     assert not any(r.killed for r in weak)
     assert all(r.killed and r.how == "check failed" for r in strong)
+
+
+def test_shards_of_a_chapter_run_each_mutant_once_and_the_largest_chapters_start_first(tmp_path):
+    path = _chapter(tmp_path, 'check_tensor("y", torch.tensor([1.0, 3.0, 5.0, 7.0]))')
+    whole = sorted((r.id, r.how) for r in _run_one(path))
+    shards = [_run_one(path, (k, 3)) for k in range(3)]
+    assert all(shards) and sorted((r.id, r.how) for shard in shards for r in shard) == whole
+    for name in ("01_small", "02_big"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / f"{name[3:]}.ipynb").write_bytes(path.read_bytes())
+    items = [(f.name, shard) for f, shard in _work([tmp_path / "01_small", tmp_path / "02_big"], per_shard=len(whole) - 1)]
+    assert items == [("02_big", (0, 2)), ("02_big", (1, 2)), ("01_small", (0, 2)), ("01_small", (1, 2))]
 
 
 def test_report_fails_on_any_unlisted_survivor_and_keeps_the_list_of_equivalents_honest():

@@ -39,6 +39,7 @@ import textwrap
 import time
 from dataclasses import asdict, dataclass
 
+SHARD_MUTANTS = 100   # a chapter with more mutants is shared by several processes (see _work)
 SOLUTION_RE = re.compile(r"(### BEGIN SOLUTION\n)(.*?)(\n?[ \t]*### END SOLUTION)", re.S)
 
 _BINOPS = {ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
@@ -249,8 +250,9 @@ def _fork_mutant(shell, mutant, check, timeout):
     return Result(mutant.grade_id, mutant.id, how not in ("survived", "died"), how, time.perf_counter() - started)
 
 
-def run_chapter(notebook_path, *, timeout=30.0, only=None):
-    """Run every mutant of the chapter's answer cells; yield :class:`Result`s. Call in a subprocess."""
+def run_chapter(notebook_path, *, timeout=30.0, only=None, shard=(0, 1)):
+    """Run every mutant of the chapter's answer cells (with ``shard=(k, n)``: the k-th of every n, in
+    order, so that n processes share a chapter); yield :class:`Result`s. Call in a subprocess."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -263,6 +265,7 @@ def run_chapter(notebook_path, *, timeout=30.0, only=None):
     shell = InteractiveShell.instance()
     os.chdir(os.path.dirname(os.path.abspath(notebook_path)))
     cells = nb.cells
+    counted = 0
     for index, cell in enumerate(cells):
         if cell.cell_type != "code":
             continue
@@ -272,23 +275,48 @@ def run_chapter(notebook_path, *, timeout=30.0, only=None):
             check = cells[index + 1].source
             if only is None or gid in only:
                 for mutant in mutants(gid, cell.source):
-                    yield _fork_mutant(shell, mutant, check, timeout)
+                    counted += 1
+                    if counted % shard[1] == shard[0]:
+                        yield _fork_mutant(shell, mutant, check, timeout)
         result = shell.run_cell(_strip_markers(cell.source), silent=True, store_history=False)
         if not result.success and "raises-exception" not in cell.metadata.get("tags", []) \
                 and "nbval-raises-exception" not in cell.metadata.get("tags", []):
             raise RuntimeError(f"cell {index} of the solution failed: {result.error_in_exec!r}")
 
 
-def _run_one(path):
-    """Run one chapter's mutants in a subprocess of its own; its results."""
+def _run_one(path, shard=(0, 1)):
+    """Run one chapter's mutants (or one shard of them) in a subprocess of its own; its results."""
     import subprocess
 
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-m", "autograder.authoring.mutation", "--run", str(path)], capture_output=True,
-                          text=True, env=env, timeout=1800)
+    done = subprocess.run([sys.executable, "-m", "autograder.authoring.mutation", "--run", str(path),
+                           f"{shard[0]}/{shard[1]}"], capture_output=True, text=True, env=env, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"{path}: the mutation run failed:\n{done.stderr[-3000:]}")
     return [Result(**json.loads(line)) for line in done.stdout.splitlines() if line.strip()]
+
+
+def _mutant_count(notebook_path):
+    import nbformat
+
+    cells = nbformat.read(notebook_path, as_version=4).cells
+    return sum(len(mutants(c.metadata["nbgrader"]["grade_id"], c.source)) for c in cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+               and not c.metadata["nbgrader"].get("grade"))
+
+
+def _work(folders, per_shard=SHARD_MUTANTS):
+    """``(folder, (k, n))`` for every shard of every chapter, in the order to start them. A chapter
+    with many mutants is shared by several processes (chapter 05's took two minutes on one core, half
+    the whole run, and ran alone at the end while the other core idled); later chapters start first:
+    their mutants train networks, and the longest work started first leaves no long tail."""
+    from .notebooks import chapter_notebook
+
+    items = []
+    for folder in sorted(folders, key=lambda f: f.name, reverse=True):
+        n = max(1, -(-_mutant_count(chapter_notebook(folder)) // per_shard))
+        items.extend((folder, (k, n)) for k in range(n))
+    return items
 
 
 def _listing(entry, gpu):
@@ -360,7 +388,8 @@ def main(argv=None):
     if argv[:1] == ["--run"]:
         out = sys.stdout
         sys.stdout = io.StringIO()   # the notebook's own prints go nowhere
-        for result in run_chapter(argv[1]):
+        shard = tuple(int(n) for n in argv[2].split("/")) if len(argv) > 2 else (0, 1)
+        for result in run_chapter(argv[1], shard=shard):
             out.write(json.dumps(asdict(result)) + "\n")
             out.flush()
             sys.stdout = io.StringIO()
@@ -376,8 +405,10 @@ def main(argv=None):
     equivalent = json.loads(equivalent_file.read_text()) if equivalent_file.exists() else {}
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        runs = {f.name: pool.submit(_run_one, chapter_notebook(f)) for f in folders}
-        results = {name: run.result() for name, run in runs.items()}
+        runs = [(f.name, pool.submit(_run_one, chapter_notebook(f), shard)) for f, shard in _work(folders)]
+        results = {f.name: [] for f in folders}
+        for name, run in runs:
+            results[name].extend(run.result())
     import torch
 
     text, ok = report(results, equivalent, gpu=torch.cuda.is_available())
