@@ -2,21 +2,23 @@
 
 tests/correct_answers/NN_topic.py holds at least two correct answers per exercise (some more), written another
 way than the solution (another function, another spelling, numpy.float64 where a Python number is
-asked). Each round puts one alternative into every answer cell; every check must say "Correct":
-in the learner's kernel (the solution notebook with its hidden checks, run cell by cell as JupyterLab
-runs it) and through `course grade` from both editions, full marks.
+asked). Every check must say "Correct" to each of them: in the learner's kernel (the solution notebook
+with its hidden checks, run cell by cell as JupyterLab runs it, every alternative tried in turn before
+the exercise's own answer) and through `course grade`, where each round puts one alternative into every
+answer cell, handed in from both editions: full marks.
 """
 
+import copy
 import os
 import shutil
 
+import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbgrader.utils import determine_grade
 
-from chapters import (CHAPTERS, answer_cells, check_cells, correct_answers, grade_id, read, release_path, solution_path,
-                      with_answers)
-from graded_class import CORRECT_ROUNDS, correct_round, editions_by_round, graded_class
+from chapters import CHAPTERS, answer_cells, check_cells, correct_answers, grade_id, read, release_path, solution_path
+from graded_class import CORRECT_ROUNDS, editions_by_round, graded_class
 
 
 def _error(cell):
@@ -24,9 +26,28 @@ def _error(cell):
     return f"{errors[0].ename}: {errors[0].evalue}" if errors else None
 
 
-def _rounds(chapter):
-    """Enough rounds that every alternative runs once in the learner's kernel."""
-    return max(len(sources) for sources in correct_answers(chapter).values())
+def tries_notebook(chapter):
+    """The solution notebook (visible and hidden checks) where, before each exercise's own answer, every
+    correct alternative is run followed by the exercise's check cell, as a learner tries one version after
+    another in one kernel; each such check cell is tagged with ``[grade_id, k]`` in ``alternative``."""
+    nb = read(solution_path(chapter))
+    table = correct_answers(chapter)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        gid = grade_id(cell)
+        if gid in table:
+            check = nb.cells[index + 1]
+            for k, source in enumerate(table[gid]):
+                cells.append(nbformat.v4.new_code_cell(source, metadata=copy.deepcopy(cell.metadata)))
+                cells.append(nbformat.v4.new_code_cell(check.source, metadata={"alternative": [gid, k]}))
+        cells.append(cell)
+    nb.cells = cells
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+        else:
+            cell.pop("outputs", None)
+    return nb
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -41,21 +62,20 @@ def test_every_exercise_has_correct_answers_unlike_the_solution(chapter):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("chapter", "k"), [(chapter, k) for chapter in CHAPTERS for k in range(_rounds(chapter))])
-def test_correct_answers_pass_every_check_in_the_learners_kernel(chapter, k, tmp_path):
-    """The solution notebook (visible and hidden checks) with round k's answers, run top to bottom."""
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_correct_answers_pass_every_check_in_the_learners_kernel(chapter, tmp_path):
+    """Every alternative, each followed by its check (hidden checks included), in one kernel run top to bottom."""
     folder = tmp_path / chapter
     shutil.copytree(solution_path(chapter).parent, folder,
                     ignore=shutil.ignore_patterns("*.py", "__pycache__", ".ipynb_checkpoints"))
-    nb = with_answers(read(solution_path(chapter)), correct_round(chapter, k))
-    for cell in nb.cells:
-        cell.outputs = [] if cell.cell_type == "code" else None
-        if cell.cell_type != "code":
-            del cell["outputs"]
+    nb = tries_notebook(chapter)
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True, record_timing=False,
                    resources={"metadata": {"path": str(folder)}}).execute(env={**os.environ, "OMP_NUM_THREADS": "1"})
-    failed = {grade_id(c): _error(c) for c in check_cells(nb) if _error(c)}
-    assert failed == {}, "\n".join(f"{gid}: {error}" for gid, error in failed.items())
+    tried = [c for c in nb.cells if "alternative" in c.metadata]
+    assert len(tried) == sum(len(v) for v in correct_answers(chapter).values())
+    failed = [f"{gid} alternative {k}: {_error(c)}" for c in tried if _error(c) for gid, k in [c.metadata.alternative]]
+    failed += [f"{grade_id(c)} (the solution, after the alternatives): {_error(c)}" for c in check_cells(nb) if _error(c)]
+    assert not failed, "\n".join(failed)
 
 
 @pytest.fixture(scope="module")
