@@ -68,7 +68,7 @@ PROXY := node_modules/.bin/configurable-http-proxy
 HUB_PYTHON ?= /usr/bin/python3
 
 .PHONY: help setup lab test test-fast test-cuda test-unprivileged release outputs sync grade grade-demo formgrader bench mutants lock clean
-.PHONY: lab-zh translations hub hub-demo learner-venv
+.PHONY: lab-zh translations hub hub-demo learner-venv fresh-hub-venv
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -102,7 +102,9 @@ lab-zh: ## open JupyterLab on the Chinese edition (notebooks/zh/), the same as m
 NBVAL = $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with solutions/nbval_sanitize.cfg \
 	  -n $(JOBS) --dist loadfile -p no:cacheprovider solutions
 
-test: setup $(UV_STAMP) ## every test: unit, lock on every Python, nbval, grading (Dask, PostgreSQL), browser, mutants, unprivileged
+test: ## every test: unit, lock on every Python, nbval, grading (Dask, PostgreSQL), browser, mutants, unprivileged
+	@# .venv and, on a fresh clone whose Python the learners' servers cannot run, .venv-hub build side by side
+	@$(MAKE) --no-print-directory -j2 setup $(UV_STAMP) fresh-hub-venv
 	$(BIN)/python -m autograder.maintainers.browser_setup
 	@# the translation tests validate the PO catalogues with gettext's msgfmt (skipped without it)
 	@command -v msgfmt >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq \
@@ -160,6 +162,13 @@ hub: setup $(PROXY) learner-venv ## run a class on one JupyterHub, as root (ROST
 
 hub-demo: setup $(PROXY) learner-venv ## a throwaway class on a hub, as root: prints its URL and accounts (Ctrl-C removes them)
 	$(BIN)/course hub demo $(HUB_FLAGS)
+
+# Where .venv is not built yet and user nobody cannot run $(PYTHON) (root's pyenv), learner-venv will
+# need .venv-hub: build it now, beside .venv (pip uses one core), rather than after it.
+fresh-hub-venv:
+	@if test "$$(id -u)" = 0 && ! test -x $(BIN)/python && command -v runuser >/dev/null \
+	  && ! runuser -u nobody -- "$$(command -v $(PYTHON))" -c "" 2>/dev/null; then \
+	  $(MAKE) --no-print-directory setup VENV=.venv-hub PYTHON=$(HUB_PYTHON); fi
 
 learner-venv: setup
 	@test "$$(id -u)" != 0 || runuser -u nobody -- $(BIN)/python -c "import jupyterhub.singleuser, autograder" 2>/dev/null \
