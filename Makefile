@@ -121,7 +121,7 @@ test: ## every test: unit, lock on every Python, nbval, grading (Dask, PostgreSQ
 	$(BIN)/python -m autograder.maintainers.postgres_setup
 	@# the hub test needs JupyterHub's proxy (npm) and root (system users); it says why when it skips
 	@$(MAKE) --no-print-directory $(PROXY) learner-venv || echo "make test: the hub's tools did not install; its tests say why they skip" >&2
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=25 tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=25 tests
 	$(NBVAL)
 	$(BIN)/python -m autograder.authoring.mutation --jobs $(JOBS) solutions
 	$(BIN)/python tests/run_unprivileged.py --jobs $(JOBS)

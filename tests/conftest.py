@@ -10,9 +10,8 @@ from needs import need
 
 REPO = Path(__file__).resolve().parent.parent
 # Files that keep a worker busy for a minute or more (make test's --durations), started first so that
-# under xdist (--dist loadfile) no long file runs alone at the end while the other core idles (make test
-# passes --no-loadscope-reorder: xdist would otherwise start the files with the most tests first). Spread
-# so that the modules sharing tests/graded_class.py's class do not all wait for it at once.
+# under xdist (--dist loadfile) no long file runs alone at the end while the other core idles. Spread so
+# that the modules sharing tests/graded_class.py's class do not all wait for it at once.
 START_FIRST = ["test_correct_answers.py", "e2e/test_jupyterlab.py", "test_cluster.py", "test_redteam.py",
                "test_chapters.py", "e2e/test_hub.py", "test_report.py", "test_grading.py", "test_edition_messages.py"]
 CHROMIUM_ARGS = [
