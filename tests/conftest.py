@@ -9,26 +9,10 @@ from autograder.grading.last_class import NOTE_ENV
 from needs import need
 
 REPO = Path(__file__).resolve().parent.parent
-# Files that keep a worker busy for a minute or more (make test's --durations), started first so that
-# under xdist (--dist loadfile) no long file runs alone at the end while the other core idles. Spread so
-# that the modules sharing tests/graded_class.py's class do not all wait for it at once.
-START_FIRST = ["test_correct_answers.py", "e2e/test_jupyterlab.py", "test_cluster.py", "test_redteam.py",
-               "test_chapters.py", "e2e/test_hub.py", "test_report.py", "test_grading.py", "test_edition_messages.py"]
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
-
-
-def pytest_collection_modifyitems(items):
-    """Run the files of START_FIRST first, in that order; the others after them, as collected."""
-    here = Path(__file__).parent
-
-    def rank(item):
-        path = Path(str(item.fspath)).relative_to(here).as_posix() if str(item.fspath).startswith(str(here)) else ""
-        return START_FIRST.index(path) if path in START_FIRST else len(START_FIRST)
-
-    items.sort(key=rank)   # stable: each file keeps its own order, and files their collected order
 
 
 @pytest.fixture(autouse=True, scope="session")
