@@ -17,6 +17,8 @@ import pytest
 from nbclient import NotebookClient
 from nbgrader.utils import determine_grade
 
+from autograder.authoring.notebooks import without_outputs
+
 from chapters import CHAPTERS, answer_cells, check_cells, correct_answers, grade_id, read, release_path, solution_path
 from graded_class import CORRECT_ROUNDS, editions_by_round, graded_class
 
@@ -42,12 +44,7 @@ def tries_notebook(chapter):
                 cells.append(nbformat.v4.new_code_cell(check.source, metadata={"alternative": [gid, k]}))
         cells.append(cell)
     nb.cells = cells
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-        else:
-            cell.pop("outputs", None)
-    return nb
+    return without_outputs(nb)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -265,19 +265,17 @@ def run_chapter(notebook_path, *, timeout=30.0, only=None, shard=(0, 1)):
     shell = InteractiveShell.instance()
     os.chdir(os.path.dirname(os.path.abspath(notebook_path)))
     cells = nb.cells
+    answers = dict(_answer_cells(cells))
     counted = 0
     for index, cell in enumerate(cells):
         if cell.cell_type != "code":
             continue
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and not meta.get("grade") and index + 1 < len(cells):
-            gid = meta.get("grade_id")
-            check = cells[index + 1].source
-            if only is None or gid in only:
-                for mutant in mutants(gid, cell.source):
-                    counted += 1
-                    if counted % shard[1] == shard[0]:
-                        yield _fork_mutant(shell, mutant, check, timeout)
+        gid = answers.get(index)
+        if gid is not None and (only is None or gid in only):
+            for mutant in mutants(gid, cell.source):
+                counted += 1
+                if counted % shard[1] == shard[0]:
+                    yield _fork_mutant(shell, mutant, cells[index + 1].source, timeout)
         result = shell.run_cell(_strip_markers(cell.source), silent=True, store_history=False)
         if not result.success and "raises-exception" not in cell.metadata.get("tags", []) \
                 and "nbval-raises-exception" not in cell.metadata.get("tags", []):
@@ -296,13 +294,20 @@ def _run_one(path, shard=(0, 1)):
     return [Result(**json.loads(line)) for line in done.stdout.splitlines() if line.strip()]
 
 
+def _answer_cells(cells):
+    """``(index, grade_id)`` of every answer cell that its check cell follows: the cells mutated."""
+    for index, cell in enumerate(cells[:-1]):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            yield index, meta.get("grade_id")
+
+
 def _mutant_count(notebook_path):
+    """How many mutants the chapter's answer cells make."""
     import nbformat
 
     cells = nbformat.read(notebook_path, as_version=4).cells
-    return sum(len(mutants(c.metadata["nbgrader"]["grade_id"], c.source)) for c in cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
-               and not c.metadata["nbgrader"].get("grade"))
+    return sum(len(mutants(gid, cells[index].source)) for index, gid in _answer_cells(cells))
 
 
 def _work(folders, per_shard=SHARD_MUTANTS):
